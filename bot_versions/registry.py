@@ -1,0 +1,178 @@
+"""The registry of versions and rollout in Redis: immutable definitions, statuses, rollout, pins, audit."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot_versions import keys
+from bot_versions.errors import Conflict, NotFound
+from bot_versions.model import BotVersion, InFlight, Status
+from bot_versions.state import BotState, Rollout, VersionMeta
+from bot_versions.validation import load_version
+
+AUDIT_MAXLEN = 10_000
+CAS_ATTEMPTS = 20
+
+
+def wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change to a bot: what, to which thing, by whom (token identity), from what to what."""
+
+    at_ms: int
+    actor: str
+    action: str
+    subject: str
+    before: Any
+    after: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at_ms": self.at_ms,
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class Registry:
+    """Stores versions and rollout; every change is one atomic compare-and-set with its audit entry."""
+
+    def __init__(self, redis: Redis, clock: Callable[[], int] = wall_ms) -> None:
+        self.redis = redis
+        self.clock = clock
+        self._cas = redis.register_script((files("bot_versions") / "cas.lua").read_text())
+
+    async def put(self, version: BotVersion, actor: str) -> bool:
+        """Store a draft; True if stored, False if identical content was already there; Conflict otherwise."""
+        field = keys.version_field(version.version)
+        current = await self.redis.hget(keys.config(version.bot), field)
+        if current is not None:
+            if VersionMeta.from_json(json.loads(current)).digest == version.digest:
+                return False
+            raise Conflict(
+                f"{version.bot} {version.version} is already stored with different content; "
+                "versions are immutable, store the change under a new version number"
+            )
+        meta = VersionMeta(status=Status.DRAFT, created_at_ms=self.clock(), digest=version.digest)
+        entry = self._entry(actor, "store", version.version, None, meta.status.value)
+        stored = await self._cas(
+            keys=[keys.config(version.bot), keys.audit(version.bot), keys.definitions(version.bot)],
+            args=[field, "", _dumps(meta.to_json()), _dumps(entry.to_json()), AUDIT_MAXLEN,
+                  version.version, _dumps(version.document)],
+        )
+        if not stored:  # another writer stored this version number a moment ago
+            return await self.put(version, actor)
+        await self.redis.sadd(keys.BOTS, version.bot)
+        return True
+
+    async def set_status(
+        self, bot: str, version: str, status: Status, actor: str, in_flight: InFlight = InFlight.DRAIN
+    ) -> VersionMeta:
+        """Publish or unpublish a stored version."""
+
+        def change(current: str | None) -> str:
+            if current is None:
+                raise NotFound(f"{bot} has no version {version}")
+            meta = VersionMeta.from_json(json.loads(current))
+            new = VersionMeta(status, meta.created_at_ms, meta.digest, in_flight)
+            return _dumps(new.to_json())
+
+        action = "publish" if status is Status.PUBLISHED else "unpublish"
+        after = await self._change(bot, keys.version_field(version), change, actor, action, version)
+        return VersionMeta.from_json(json.loads(after or "{}"))
+
+    async def set_rollout(self, bot: str, rollout: Rollout, actor: str) -> None:
+        """Replace the bot's stable and canary choice (the caller has checked it names published versions)."""
+        await self._change(bot, keys.ROLLOUT_FIELD, lambda _: _dumps(rollout.to_json()), actor, "rollout", bot)
+
+    async def pin(self, bot: str, user: str, version: str | None, actor: str) -> None:
+        """Pin a user to a version for their next conversations, or remove the pin (None)."""
+        await self._change(bot, keys.pin_field(user), lambda _: version, actor, "pin" if version else "unpin", user)
+
+    async def _change(
+        self,
+        bot: str,
+        field: str,
+        compute: Callable[[str | None], str | None],
+        actor: str,
+        action: str,
+        subject: str,
+    ) -> str | None:
+        for _ in range(CAS_ATTEMPTS):
+            raw = await self.redis.hget(keys.config(bot), field)
+            current = None if raw is None else raw.decode()
+            new = compute(current)
+            if new == current:
+                return new
+            entry = self._entry(actor, action, subject, _loads(current), _loads(new))
+            if await self._cas(
+                keys=[keys.config(bot), keys.audit(bot)],
+                args=[field, current or "", new or "", _dumps(entry.to_json()), AUDIT_MAXLEN],
+            ):
+                return new
+        raise Conflict(f"{bot} is being changed by someone else right now; retry")
+
+    def _entry(self, actor: str, action: str, subject: str, before: Any, after: Any) -> AuditEntry:
+        return AuditEntry(self.clock(), actor, action, subject, before, after)
+
+    async def state(self, bot: str) -> BotState | None:
+        """The bot's versions, rollout and pins, or None when the bot has no stored version."""
+        raw = await self.redis.hgetall(keys.config(bot))
+        return state_from_config(bot, raw) if raw else None
+
+    async def definition(self, bot: str, version: str) -> BotVersion:
+        """The stored definition of a version, validated again (definitions are small and cached by callers)."""
+        raw = await self.redis.hget(keys.definitions(bot), version)
+        if raw is None:
+            raise NotFound(f"{bot} has no version {version}")
+        return load_version(json.loads(raw))
+
+    async def bots(self) -> list[str]:
+        return sorted(m.decode() for m in await self.redis.smembers(keys.BOTS))
+
+    async def audit(self, bot: str, count: int = 100) -> list[AuditEntry]:
+        """The bot's changes, newest first."""
+        rows = await self.redis.xrevrange(keys.audit(bot), count=count)
+        return [AuditEntry(**json.loads(fields[b"entry"])) for _, fields in rows]
+
+
+def _loads(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value  # pins are stored as bare version strings
+
+
+def state_from_config(bot: str, raw: dict[bytes, bytes]) -> BotState:
+    """Decode a bot's config hash into routable state."""
+    versions: dict[str, VersionMeta] = {}
+    pins: dict[str, str] = {}
+    rollout = Rollout()
+    for k, v in raw.items():
+        name, value = k.decode(), v.decode()
+        if name == keys.ROLLOUT_FIELD:
+            rollout = Rollout.from_json(json.loads(value))
+        elif name.startswith(keys.VERSION_FIELD):
+            versions[name.removeprefix(keys.VERSION_FIELD)] = VersionMeta.from_json(json.loads(value))
+        elif name.startswith(keys.PIN_FIELD):
+            pins[name.removeprefix(keys.PIN_FIELD)] = value
+    return BotState(bot=bot, versions=versions, rollout=rollout, pins=pins)

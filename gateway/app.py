@@ -1,0 +1,107 @@
+"""The app factory and its lifespan: connect the store, load the bots, build the pipeline."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot_versions.calls import HttpCaller
+from bot_versions.examples import examples_dir
+from bot_versions.loader import load_directory
+from bot_versions.model import Status
+from bot_versions.registry import Registry, wall_ms
+from gateway.channels import rest
+from gateway.errors import HANDLERS, error_response
+from gateway.redis_connection import connect
+from gateway.services import Clock, Services, services
+from gateway.settings import Settings
+from middleware.catalog import Catalog
+from middleware.pipeline import Middleware
+from middleware.runner import TurnRunner
+from middleware.store import SessionStore, StoreLimits
+
+log = structlog.get_logger("botgate.app")
+
+STARTUP_ACTOR = "startup"
+
+
+async def publish_directory(registry: Registry, settings: Settings) -> list[str]:
+    """Store and publish the bots directory; a version already stored keeps the status operators gave it."""
+    published = []
+    for version in load_directory(settings.bots_dir or examples_dir()):
+        if await registry.put(version, STARTUP_ACTOR):
+            await registry.set_status(version.bot, version.version, Status.PUBLISHED, STARTUP_ACTOR)
+            published.append(f"{version.bot} {version.version}")
+    return published
+
+
+async def build_services(
+    settings: Settings, redis: Redis | None, clock: Clock, middleware: Sequence[Middleware]
+) -> Services:
+    client = redis if redis is not None else connect(settings)
+    registry = Registry(client, clock)
+    caller = HttpCaller(settings.call_hosts)
+    store = SessionStore(client, StoreLimits(lease_ms=settings.lock_lease_ms, wait_ms=settings.lock_wait_ms))
+    catalog = Catalog(registry, caller)
+    runner = TurnRunner(store, catalog, middleware, log_text=settings.log_text)
+    return Services(settings, client, registry, store, catalog, runner, caller, clock)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        await services(request).redis.ping()
+    except RedisError as exc:
+        return error_response(503, "unavailable", f"the store is not reachable ({type(exc).__name__})",
+                              headers={"Retry-After": "1"})
+    return JSONResponse({"status": "ready"})
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    redis: Redis | None = None,
+    clock: Clock = wall_ms,
+    middleware: Sequence[Middleware] = (),
+    announce: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+) -> Starlette:
+    """Build the gateway. Pass `redis` to share a client you own (it is then not closed on shutdown)."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        svc = await build_services(settings, redis, clock, middleware)
+        app.state.services = svc
+        try:
+            published = await publish_directory(svc.registry, settings)
+            log.info("bots_loaded", published=published)
+            if settings.embedded:
+                announce("WARNING: running on the embedded in-process store; nothing is kept across restarts. "
+                         "Set BOTGATE_REDIS_URL to use Redis.")
+            yield
+        finally:
+            await svc.caller.aclose()
+            if redis is None:
+                await svc.redis.aclose()
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            *rest.routes,
+        ],
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+    )

@@ -1,0 +1,59 @@
+"""The REST channel: `POST /v1/bots/{bot}/messages` with `{"user", "text", "id"?, "space"?}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot_versions.errors import Invalid
+from bot_versions.runtime import Activity
+from gateway.channels.body import parse_json, read_body
+from gateway.services import services
+
+CHANNEL = "rest"
+FIELDS = {"user": True, "text": True, "id": False, "space": False}
+
+
+def activity_from_json(bot: str, data: Any, now_ms: int) -> Activity:
+    """Read a message body, or 422 listing every missing or mistyped field."""
+    if not isinstance(data, dict):
+        raise Invalid("the body must be a JSON object", details=[{"path": "", "message": "expected an object"}])
+    problems = []
+    for name, required in FIELDS.items():
+        value = data.get(name)
+        if value is None:
+            if required:
+                problems.append({"path": name, "message": "is required"})
+        elif not isinstance(value, str):
+            problems.append({"path": name, "message": f"must be a string, got {type(value).__name__}"})
+    if problems:
+        raise Invalid("the message has missing or wrong fields", details=problems)
+    return Activity(
+        bot=bot,
+        channel=CHANNEL,
+        user=data["user"],
+        text=data["text"],
+        received_at_ms=now_ms,
+        space=data.get("space"),
+        message_id=data.get("id"),
+    )
+
+
+def chat_response(response: dict[str, Any]) -> JSONResponse:
+    """The chat response object, with the answering version in `X-Bot-Version`."""
+    headers = {"X-Bot-Version": response["version"]} if response.get("version") else None
+    return JSONResponse(response, headers=headers)
+
+
+async def post_message(request: Request) -> Response:
+    gw = services(request)
+    data = parse_json(await read_body(request))
+    activity = activity_from_json(request.path_params["bot"], data, gw.clock())
+    ctx = await gw.runner.handle(activity)
+    return chat_response(ctx.response())
+
+
+routes = [Route("/v1/bots/{bot}/messages", post_message, methods=["POST"])]

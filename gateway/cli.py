@@ -1,0 +1,65 @@
+"""The `botgate` command: `serve` runs the gateway."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from bot_versions.errors import BotgateError
+from bot_versions.examples import examples_dir
+from bot_versions.loader import load_directory
+from gateway.logs import configure
+from gateway.settings import Settings, SettingsError
+
+
+def serve(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env()
+        # Fail before binding the port: a bad definition file should stop the deploy, not the first turn.
+        load_directory(settings.bots_dir or examples_dir())
+    except (SettingsError, BotgateError) as exc:
+        print(f"botgate: {exc}", file=sys.stderr)
+        return 2
+    if settings.embedded and args.workers > 1:
+        print("botgate: --workers > 1 needs BOTGATE_REDIS_URL: each worker would have its own embedded store",
+              file=sys.stderr)
+        return 2
+    configure(settings.log_format)
+    base = f"http://{args.host}:{args.port}"
+    print(f"botgate serving on {base}  (try: curl -s {base}/v1/bots/greeter/messages "
+          "-d '{\"user\": \"me\", \"text\": \"hi\"}')", file=sys.stderr)
+    uvicorn.run(
+        "gateway.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="botgate", description="A gateway for versioned chat bots.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the gateway")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=int(os.environ.get("BOTGATE_PORT", "8000")))
+    s.add_argument("--workers", type=int, default=1)
+    s.set_defaults(func=serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Every error leaves the gateway as JSON: `{"error": {"code", "message", "details"}}`, with one status per class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot_versions import errors
+
+log = structlog.get_logger("botgate.http")
+
+STATUS: dict[type[errors.BotgateError], int] = {
+    errors.BadRequest: 400,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.TooLarge: 413,
+    errors.Invalid: 422,
+    errors.Unavailable: 503,
+}
+
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def status_of(exc: errors.BotgateError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details}}, status_code=status, headers=headers
+    )
+
+
+async def botgate_error(request: Request, exc: errors.BotgateError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.Unavailable) else None
+    return error_response(status_of(exc), exc.code, exc.message, exc.details, headers)
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
+    return error_response(500, "internal", "the gateway failed to handle this request; it has been logged")
+
+
+HANDLERS: dict[Any, Any] = {
+    errors.BotgateError: botgate_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

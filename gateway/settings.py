@@ -1,0 +1,90 @@
+"""Configuration from the environment, checked once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOG_FORMATS = ("json", "console")
+
+
+class SettingsError(ValueError):
+    """A configuration value is wrong; the message names the variable and what it accepts."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0:
+        raise SettingsError(f"{name} must be greater than 0, got {raw!r}")
+    return value
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway reads from `BOTGATE_*` variables (docs/operations.md lists them)."""
+
+    redis_url: str | None = None
+    admin_tokens: tuple[str, ...] = ()
+    bots_dir: Path | None = None
+    lock_lease_ms: int = 10_000
+    lock_wait_ms: int = 5_000
+    redis_timeout_s: float = 2.0
+    call_hosts: frozenset[str] = field(default_factory=frozenset)
+    log_format: str = "console"
+    log_text: bool = False
+    public_url: str | None = None
+    twilio_auth_token: str | None = field(default=None, repr=False)
+    msapp_id: str | None = None
+    msapp_password: str | None = field(default=None, repr=False)
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        log_format = env.get("BOTGATE_LOG_FORMAT", "console") or "console"
+        if log_format not in LOG_FORMATS:
+            raise SettingsError(f"BOTGATE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
+        bots_dir = env.get("BOTGATE_BOTS_DIR")
+        return cls(
+            redis_url=env.get("BOTGATE_REDIS_URL") or None,
+            admin_tokens=_list(env, "BOTGATE_ADMIN_TOKENS"),
+            bots_dir=Path(bots_dir) if bots_dir else None,
+            lock_lease_ms=_int(env, "BOTGATE_LOCK_LEASE_MS", 10_000),
+            lock_wait_ms=_int(env, "BOTGATE_LOCK_WAIT_MS", 5_000),
+            redis_timeout_s=_float(env, "BOTGATE_REDIS_TIMEOUT", 2.0),
+            call_hosts=frozenset(_list(env, "BOTGATE_CALL_HOSTS")),
+            log_format=log_format,
+            log_text=env.get("BOTGATE_LOG_TEXT", "") in ("1", "true", "yes"),
+            public_url=env.get("BOTGATE_PUBLIC_URL") or None,
+            twilio_auth_token=env.get("BOTGATE_TWILIO_AUTH_TOKEN") or None,
+            msapp_id=env.get("BOTGATE_MSAPP_ID") or None,
+            msapp_password=env.get("BOTGATE_MSAPP_PASSWORD") or None,
+        )

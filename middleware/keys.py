@@ -1,0 +1,61 @@
+"""Every Redis key the session side uses, built here and nowhere else.
+
+All keys of one session share the hash tag `{bot:channel:user[:space]}` so that each
+per-session script touches a single Redis Cluster slot. Components are percent-encoded:
+a user id may contain `:`, `{` or `}`, and two different sessions must never share a key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+PREFIX = "bg"
+
+
+def _enc(part: str) -> str:
+    return quote(part, safe="")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKeys:
+    """The keys of one session."""
+
+    tag: str
+
+    @classmethod
+    def of(cls, bot: str, channel: str, user: str, space: str | None = None) -> SessionKeys:
+        parts = [bot, channel, user] if space is None else [bot, channel, user, space]
+        return cls("{" + ":".join(_enc(p) for p in parts) + "}")
+
+    @property
+    def session(self) -> str:
+        return f"{PREFIX}:s:{self.tag}"
+
+    @property
+    def lock(self) -> str:
+        return f"{PREFIX}:l:{self.tag}"
+
+    @property
+    def queue(self) -> str:
+        return f"{PREFIX}:q:{self.tag}"
+
+    @property
+    def conversations(self) -> str:
+        return f"{PREFIX}:c:{self.tag}"
+
+    def seen(self, message_id: str) -> str:
+        return f"{PREFIX}:d:{self.tag}:{_enc(message_id)}"
+
+    def transcript(self, conversation: str) -> str:
+        return f"{PREFIX}:t:{self.tag}:{conversation}"
+
+
+def active_counts(bot: str) -> str:
+    """Hash of version -> sessions active on it, for one bot."""
+    return f"{PREFIX}:n:{{{_enc(bot)}}}"
+
+
+def user_sessions(bot: str, user: str) -> str:
+    """Set of the session tags one user has with one bot (one per channel and space)."""
+    return f"{PREFIX}:u:{{{_enc(bot)}}}:{_enc(user)}"

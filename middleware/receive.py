@@ -1,0 +1,43 @@
+"""Stage 1: validate and normalise the message before any session is touched."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+
+from bot_versions.errors import Invalid
+from middleware.context import TurnContext
+from middleware.pipeline import Next
+
+MAX_ID = 256
+MAX_TEXT = 4096
+# Control characters other than tab and newline never mean anything to a bot and break logs and templates.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def normalise_text(text: str) -> str:
+    """NFC-normalise and drop control characters, so equal-looking answers compare equal."""
+    return CONTROL.sub("", unicodedata.normalize("NFC", text))
+
+
+def check_lengths(user: str, text: str, space: str | None, message_id: str | None) -> None:
+    """Every channel's limits: ids of 1-256 characters, text of at most 4096."""
+    problems = []
+    for name, value in (("user", user), ("space", space), ("id", message_id)):
+        if value is not None and not 1 <= len(value) <= MAX_ID:
+            problems.append({"path": name, "message": f"must be 1-{MAX_ID} characters, got {len(value)}"})
+    if len(text) > MAX_TEXT:
+        problems.append({"path": "text", "message": f"must be at most {MAX_TEXT} characters, got {len(text)}"})
+    if problems:
+        raise Invalid("the message has fields out of range", details=problems)
+
+
+class Receive:
+    """Refuses out-of-range messages and normalises their text; duplicates are caught under the lock, in bind."""
+
+    async def __call__(self, ctx: TurnContext, call_next: Next) -> None:
+        a = ctx.activity
+        check_lengths(a.user, a.text, a.space, a.message_id)
+        ctx.activity = dataclasses.replace(a, text=normalise_text(a.text))
+        await call_next(ctx)

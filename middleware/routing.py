@@ -1,0 +1,65 @@
+"""Which version a new conversation gets: a per-user pin, then the canary, then the stable version."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from packaging.version import Version
+
+from bot_versions.model import Status
+from bot_versions.state import BotState, VersionMeta
+
+BUCKETS = 10_000
+
+
+class RouteReason(StrEnum):
+    PIN = "pin"
+    CANARY = "canary"
+    STABLE = "stable"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    version: str
+    reason: RouteReason
+
+
+def bucket(bot: str, user: str, salt: str = "") -> int:
+    """A user's place in 0..9999 for a bot: stable across processes and releases (not Python's hash())."""
+    digest = hashlib.sha256(f"{bot}\x00{user}\x00{salt}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % BUCKETS
+
+
+def in_canary(user_bucket: int, percent: float) -> bool:
+    """Raising the percent only ever adds buckets, so canary users stay in as it grows."""
+    return user_bucket < round(percent * BUCKETS / 100)
+
+
+def newest_release(versions: Mapping[str, VersionMeta]) -> str | None:
+    """The highest published version that is not a pre-release: the default stable."""
+    releases = [
+        Version(v) for v, meta in versions.items() if meta.status is Status.PUBLISHED and not Version(v).is_prerelease
+    ]
+    return str(max(releases)) if releases else None
+
+
+def _published(state: BotState, version: str | None) -> bool:
+    meta = state.versions.get(version) if version else None
+    return meta is not None and meta.status is Status.PUBLISHED
+
+
+def route(state: BotState, user: str) -> Route | None:
+    """The version for this user's next conversation, or None when nothing is published."""
+    pinned = state.pins.get(user)
+    if pinned is not None and pinned in state.versions:
+        return Route(pinned, RouteReason.PIN)
+    canary = state.rollout.canary
+    if canary is not None and _published(state, canary.version) and in_canary(bucket(state.bot, user), canary.percent):
+        return Route(canary.version, RouteReason.CANARY)
+    stable = state.rollout.stable
+    if stable is None or not _published(state, stable):
+        stable = newest_release(state.versions)
+    return Route(stable, RouteReason.STABLE) if stable is not None else None

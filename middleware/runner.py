@@ -1,0 +1,75 @@
+"""Runs one turn through the pipeline and logs one structured event for it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+
+from bot_versions.errors import BotgateError
+from bot_versions.runtime import Activity
+from middleware.bind import Bind
+from middleware.catalog import Catalog
+from middleware.context import TurnContext
+from middleware.keys import SessionKeys
+from middleware.pipeline import Middleware, build, with_hooks
+from middleware.receive import Receive
+from middleware.send import Send
+from middleware.store import SessionStore
+from middleware.turn import RunTurn
+
+log = structlog.get_logger("botgate.turn")
+
+
+class TurnRunner:
+    """The gateway's one entry point for a message, whatever channel it came from."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        catalog: Catalog,
+        middleware: Sequence[Middleware] = (),
+        log_text: bool = False,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.log_text = log_text
+        self._chain = build(
+            with_hooks(Receive(), Bind(store, catalog), RunTurn(catalog), Send(store), middleware)
+        )
+
+    async def handle(self, activity: Activity) -> TurnContext:
+        """Run the turn; the context holds the replies and the session it ended in."""
+        ctx = TurnContext(activity, SessionKeys.of(activity.bot, activity.channel, activity.user, activity.space))
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            await self._chain(ctx)
+        except BotgateError as exc:
+            outcome = exc.code
+            raise
+        except Exception:
+            outcome = "error"
+            raise
+        finally:
+            self._log(ctx, outcome, time.perf_counter() - started)
+        return ctx
+
+    def _log(self, ctx: TurnContext, outcome: str, seconds: float) -> None:
+        a = ctx.activity
+        fields: dict[str, Any] = {
+            "bot": a.bot,
+            "channel": a.channel,
+            "version": ctx.session.version if ctx.session else None,
+            "conversation": ctx.session.conversation if ctx.session else None,
+            "decision": ctx.decision.value if ctx.decision else None,
+            "outcome": "duplicate" if ctx.stored_response is not None else outcome,
+            "saved": ctx.saved,
+            "replies": len(ctx.replies),
+            "duration_ms": round(seconds * 1000, 2),
+        }
+        if self.log_text:
+            fields["text"] = a.text
+        log.info("turn", **fields)

@@ -1,0 +1,59 @@
+"""What the gateway keeps per bot + channel + user (+ space)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+
+class SessionStatus(StrEnum):
+    """`active` and `confirming` count as a session on its version; `ended` counts nowhere."""
+
+    ACTIVE = "active"
+    CONFIRMING = "confirming"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One session: its current conversation, the version it is pinned to, and the runtime's state."""
+
+    conversation: str
+    version: str
+    status: SessionStatus
+    state: dict[str, Any] = field(default_factory=dict)
+    started_at_ms: int = 0
+    last_seen_ms: int = 0
+    turns: int = 0
+    unclear: int = 0
+    revision: int = 0
+
+    @property
+    def is_live(self) -> bool:
+        return self.status is not SessionStatus.ENDED
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        del data["revision"]  # kept beside the document, where the store's scripts can compare it
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes, revision: int) -> Session:
+        data = json.loads(text)
+        data["status"] = SessionStatus(data["status"])
+        return cls(revision=revision, **data)
+
+    def evolve(self, **changes: Any) -> Session:
+        return replace(self, **changes)
+
+
+def active_deltas(before: Session | None, after: Session) -> dict[str, int]:
+    """How a session's change moves the per-version active counters."""
+    deltas: dict[str, int] = {}
+    if before is not None and before.is_live:
+        deltas[before.version] = deltas.get(before.version, 0) - 1
+    if after.is_live:
+        deltas[after.version] = deltas.get(after.version, 0) + 1
+    return {version: delta for version, delta in deltas.items() if delta}

@@ -1,0 +1,97 @@
+"""Helpers that make scenario tests read like the seed's dialogues."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.services import Services
+from gateway.settings import Settings
+from middleware.pipeline import Middleware
+
+START_MS = 1_700_000_000_000
+
+
+@dataclass
+class ManualClock:
+    """A wall clock in milliseconds that moves only when a test says so."""
+
+    now: int = START_MS
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += int(seconds * 1000)
+
+
+@dataclass
+class Gateway:
+    """A running app, an HTTP client on it, and its services."""
+
+    app: Starlette
+    http: httpx.AsyncClient
+    announced: list[str] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        svc: Services = self.app.state.services
+        return svc
+
+    def chat(self, bot: str, user: str, space: str | None = None) -> Chat:
+        return Chat(self.http, bot, user, space)
+
+
+@asynccontextmanager
+async def running_gateway(
+    redis: Redis,
+    clock: ManualClock | None = None,
+    settings: Settings | None = None,
+    middleware: Sequence[Middleware] = (),
+) -> AsyncIterator[Gateway]:
+    """Start an app on `redis` (lifespan included) and an httpx client talking to it in process."""
+    announced: list[str] = []
+    app = create_app(
+        settings or Settings(redis_url="redis://test"),
+        redis=redis,
+        clock=clock or ManualClock(),
+        middleware=middleware,
+        announce=announced.append,
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+            yield Gateway(app, http, announced)
+
+
+@dataclass
+class Chat:
+    """One user talking to one bot through the REST channel."""
+
+    http: httpx.AsyncClient
+    bot: str
+    user: str
+    space: str | None = None
+    last: dict[str, Any] = field(default_factory=dict)
+
+    async def send(self, text: str, message_id: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"user": self.user, "text": text}
+        if message_id is not None:
+            body["id"] = message_id
+        if self.space is not None:
+            body["space"] = self.space
+        r = await self.http.post(f"/v1/bots/{self.bot}/messages", json=body)
+        assert r.status_code == 200, r.text
+        self.last = r.json()
+        return self.last
+
+    async def says(self, text: str) -> list[str]:
+        """Send `text` and return the texts of the replies."""
+        return [reply["text"] for reply in (await self.send(text))["replies"]]

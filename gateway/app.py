@@ -19,7 +19,8 @@ from bot_versions.examples import examples_dir
 from bot_versions.loader import load_directory
 from bot_versions.model import Status
 from bot_versions.registry import Registry, wall_ms
-from gateway.channels import rest
+from gateway.channels import ROUTES as CHANNEL_ROUTES
+from gateway.channels import startup_notes
 from gateway.errors import HANDLERS, error_response
 from gateway.redis_connection import connect
 from gateway.services import Clock, Services, services
@@ -90,6 +91,8 @@ def create_app(
             if settings.embedded:
                 announce("WARNING: running on the embedded in-process store; nothing is kept across restarts. "
                          "Set BOTGATE_REDIS_URL to use Redis.")
+            for note in startup_notes(settings):
+                announce(note)
             yield
         finally:
             await svc.caller.aclose()
@@ -100,7 +103,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            *rest.routes,
+            *CHANNEL_ROUTES,
         ],
         exception_handlers=HANDLERS,
         lifespan=lifespan,

@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.redis_servers import RedisServer
-from tests.support import ManualClock
+from tests.clock import ManualClock
 
 
 @pytest.fixture(scope="session")

@@ -15,22 +15,7 @@ from gateway.app import create_app
 from gateway.services import Services
 from gateway.settings import Settings
 from middleware.pipeline import Middleware
-
-START_MS = 1_700_000_000_000
-
-
-@dataclass
-class ManualClock:
-    """A wall clock in milliseconds that moves only when a test says so."""
-
-    now: int = START_MS
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += int(seconds * 1000)
-
+from tests.clock import ManualClock
 
 @dataclass
 class Gateway:
@@ -95,3 +80,8 @@ class Chat:
     async def says(self, text: str) -> list[str]:
         """Send `text` and return the texts of the replies."""
         return [reply["text"] for reply in (await self.send(text))["replies"]]
+
+
+async def snapshot(redis: Redis) -> dict[bytes, bytes | None]:
+    """Every key and its serialised value (tests own their redis-server, so listing all keys is fine)."""
+    return {key: await redis.dump(key) for key in sorted(await redis.keys("*"))}

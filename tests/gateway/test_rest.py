@@ -1,0 +1,127 @@
+"""The REST channel's contract: the response shape and every error status, each leaving the store unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from bot_versions.model import Status
+from gateway.redis_connection import connect
+from gateway.settings import Settings
+from middleware.keys import SessionKeys
+from tests.redis_servers import RedisServer
+from tests.support import running_gateway, snapshot
+
+URL = "/v1/bots/greeter/messages"
+
+
+async def test_a_message_gets_replies_conversation_version_and_status(redis: Redis) -> None:
+    """200 with the chat response object."""
+    async with running_gateway(redis) as gw:
+        r = await gw.http.post(URL, json={"user": "alice", "text": "hi"})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["replies"] == [{"text": "What is your name?"}]
+        assert (body["version"], body["status"]) == ("2.0.0", "active")
+        assert isinstance(body["conversation"], str) and body["conversation"]
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        (b"not json", 400, "bad_request"),
+        (b"\xff\xfe", 400, "bad_request"),
+        (b"[1, 2]", 422, "invalid"),
+        (b'{"text": "hi"}', 422, "invalid"),
+        (b'{"user": "alice"}', 422, "invalid"),
+        (b'{"user": 7, "text": "hi"}', 422, "invalid"),
+        (b'{"user": "alice", "text": ["hi"]}', 422, "invalid"),
+        (b'{"user": "", "text": "hi"}', 422, "invalid"),
+        (b'{"user": "' + b"u" * 257 + b'", "text": "hi"}', 422, "invalid"),
+        (b'{"user": "alice", "text": "' + b"x" * 4097 + b'"}', 422, "invalid"),
+        (b'{"user": "alice", "text": "hi", "id": 5}', 422, "invalid"),
+        (b'{"user": "alice", "text": "hi", "space": ""}', 422, "invalid"),
+        (b'{"user": "alice", "text": "' + b"x" * (64 * 1024) + b'"}', 413, "too_large"),
+    ],
+    ids=["not json", "not utf-8", "not an object", "no user", "no text", "user not a string", "text not a string",
+         "empty user", "user too long", "text too long", "id not a string", "empty space", "body over 64 KiB"],
+)
+async def test_bad_requests_get_a_json_error_and_change_nothing(
+    redis: Redis, content: bytes, status: int, code: str
+) -> None:
+    """Each bad body gets its status and a JSON error; Alice's conversation is untouched."""
+    async with running_gateway(redis) as gw:
+        await gw.chat("greeter", "alice").send("hi")
+        before = await snapshot(redis)
+        r = await gw.http.post(URL, content=content, headers={"content-type": "application/json"})
+        assert r.status_code == status, r.text
+        error: dict[str, Any] = r.json()["error"]
+        assert error["code"] == code and error["message"]
+        assert await snapshot(redis) == before
+
+
+async def test_a_field_error_lists_every_problem_with_its_path(redis: Redis) -> None:
+    """422 details name each wrong field."""
+    async with running_gateway(redis) as gw:
+        r = await gw.http.post(URL, json={"user": 1, "id": []})
+        assert r.status_code == 422
+        assert {d["path"] for d in r.json()["error"]["details"]} == {"user", "text", "id"}
+
+
+@pytest.mark.parametrize("bot", ["nobody", "NoSuchBot", "a%20b"])
+async def test_an_unknown_bot_is_404_and_changes_nothing(redis: Redis, bot: str) -> None:
+    """A bot that does not exist is 404."""
+    async with running_gateway(redis) as gw:
+        before = await snapshot(redis)
+        r = await gw.http.post(f"/v1/bots/{bot}/messages", json={"user": "alice", "text": "hi"})
+        assert r.status_code == 404
+        assert r.json()["error"]["code"] == "not_found"
+        assert await snapshot(redis) == before
+
+
+async def test_a_bot_with_nothing_published_is_404_and_changes_nothing(redis: Redis) -> None:
+    """After its only version is unpublished, new conversations get 404."""
+    async with running_gateway(redis) as gw:
+        await gw.services.registry.set_status("echo", "1.0.0", Status.UNPUBLISHED, "test")
+        gw.services.catalog.invalidate("echo")
+        before = await snapshot(redis)
+        r = await gw.http.post("/v1/bots/echo/messages", json={"user": "alice", "text": "hi"})
+        assert r.status_code == 404
+        assert "no published version" in r.json()["error"]["message"]
+        assert await snapshot(redis) == before
+
+
+async def test_a_busy_session_is_503_with_retry_after_and_changes_nothing(redis: Redis) -> None:
+    """When the session's lock cannot be had in time the turn is refused, not queued forever."""
+    async with running_gateway(redis, settings=Settings(redis_url="redis://t", lock_wait_ms=100)) as gw:
+        await gw.chat("greeter", "alice").send("hi")
+        before = await snapshot(redis)
+        async with gw.services.store.turn(SessionKeys.of("greeter", "rest", "alice"), None):
+            r = await gw.http.post(URL, json={"user": "alice", "text": "Alice"})
+        assert r.status_code == 503
+        assert r.headers["Retry-After"] == "1"
+        assert r.json()["error"]["code"] == "unavailable"
+        assert await snapshot(redis) == before
+
+
+async def test_a_store_that_is_down_is_503_and_readyz_says_so(tmp_path: Path) -> None:
+    """With Redis stopped, chat and /readyz answer 503 with Retry-After while /healthz stays up."""
+    server = RedisServer(tmp_path / "redis").start()
+    settings = Settings(redis_url=server.url, redis_timeout_s=0.5)
+    client = connect(settings)
+    try:
+        async with running_gateway(client, settings=settings) as gw:
+            await gw.chat("greeter", "alice").send("hi")
+            server.stop(kill=True)
+            r = await gw.http.post(URL, json={"user": "alice", "text": "Alice"})
+            assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+            assert r.json()["error"]["code"] == "unavailable"
+            ready = await gw.http.get("/readyz")
+            assert ready.status_code == 503 and ready.headers["Retry-After"] == "1"
+            assert (await gw.http.get("/healthz")).status_code == 200
+    finally:
+        server.stop()
+        await client.aclose()

@@ -1,0 +1,115 @@
+"""Safe `{name}` templates: placeholders are key paths into plain data, never expressions.
+
+A placeholder is a name or a dotted key path (`{place.city}` reads `values["place"]["city"]`),
+looked up by key only, never by attribute or index. Names are ASCII letters, digits and `_`,
+starting with a letter, so `{x.__class__}` cannot even be written. `{{` and `}}` are literal
+braces. Rendering never fails: a missing value renders as the empty string, `true`/`false` as
+`yes`/`no` (templates speak to people), numbers as Python writes them, lists and mappings as
+compact JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Path = tuple[str, ...]
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]|[^{}]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A parsed template: literal text and key paths, in order."""
+
+    source: str
+    parts: tuple[str | Path, ...]
+    names: frozenset[str]
+
+    def render(self, values: Mapping[str, Any], quote: Callable[[str], str] | None = None) -> str:
+        """The text with each placeholder replaced by its value (`quote` escapes values, e.g. for URLs)."""
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            text = to_text(lookup(values, part))
+            out.append(quote(text) if quote else text)
+        return "".join(out)
+
+
+def parse_template(text: str) -> Template:
+    """Parse a template; raise ValueError saying what is wrong and where."""
+    parts: list[str | Path] = []
+    literal: list[str] = []
+    for match in TOKEN.finditer(text):
+        token = match.group()
+        column = match.start() + 1
+        if token in ("{{", "}}"):
+            literal.append(token[0])
+        elif token == "{":
+            raise ValueError(f"'{{' at column {column} is not closed; write '{{{{' for a literal brace")
+        elif token == "}":
+            raise ValueError(f"single '}}' at column {column}; write '}}}}' for a literal brace")
+        elif token.startswith("{"):
+            try:
+                path = parse_path(match.group(1))
+            except ValueError as exc:
+                raise ValueError(f"bad placeholder {token} at column {column}: {exc}") from None
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(path)
+        else:
+            literal.append(token)
+    if literal:
+        parts.append("".join(literal))
+    names = frozenset(part[0] for part in parts if isinstance(part, tuple))
+    return Template(source=text, parts=tuple(parts), names=names)
+
+
+def parse_path(text: str) -> Path:
+    """Split a dotted key path such as `place.city`; raise ValueError unless every part is a plain name."""
+    if not text:
+        raise ValueError("it is empty; write a name such as {name}")
+    for mark, what in (("!", "conversions such as !r"), (":", "format specs such as :>10"), ("[", "indexing")):
+        if mark in text:
+            raise ValueError(f"{what} are not supported; write a name or a dotted key path such as place.city")
+    segments = tuple(text.split("."))
+    for segment in segments:
+        if segment.startswith("_"):
+            raise ValueError(f"names may not start with '_' ({segment!r})")
+        if not NAME.match(segment):
+            raise ValueError(
+                f"{segment!r} is not a name: names are letters, digits and '_', starting with a letter,"
+                " joined by '.' for keys inside a value"
+            )
+    return segments
+
+
+def lookup(values: Mapping[str, Any], path: Path) -> Any:
+    """The value at a key path, or None when any key on the way is missing or not a mapping."""
+    current: Any = values
+    for key in path:
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(key)
+    return current
+
+
+def to_text(value: Any) -> str:
+    """How a value reads inside a message."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        # default=str: a value that is not JSON data must still render, not fail the turn
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return str(value)

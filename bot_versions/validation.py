@@ -1,0 +1,146 @@
+"""Validation of bot definitions: every problem reported at once, each with its path in the document.
+
+`validate` checks the document-level keys here and the steps in `flow_checks`; the names that
+templates and conditions read are checked last, once every `save` is known.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot_versions.errors import Invalid
+from bot_versions.flow_checks import FlowChecker
+from bot_versions.model import (
+    BotVersion,
+    IdlePolicy,
+    IdlePolicyKind,
+    Messages,
+    canonical_version,
+    is_valid_bot_name,
+    parse_version,
+)
+from bot_versions.problems import Problem, Report, is_number, join, kind_of, listing, short
+
+__all__ = ["Problem", "load_version", "validate"]
+
+TOP_LEVEL_KEYS = ("bot", "version", "runtime", "description", "idle", "messages", "reply", "start", "steps")
+RUNTIMES = ("flow",)
+IDLE_KEYS = ("after", "policy")
+IDLE_POLICIES = tuple(kind.value for kind in IdlePolicyKind)
+MAX_IDLE_SECONDS = 365 * 24 * 3600
+
+
+def validate(document: Any) -> list[Problem]:
+    """Every problem of a definition; an empty list when it is valid."""
+    if not isinstance(document, dict):
+        return [Problem("", f"a definition must be a mapping, not {kind_of(document)}")]
+    report = Report()
+    for key in document:
+        if key not in TOP_LEVEL_KEYS:
+            report.add(str(key), f"unknown key; a definition has {listing(TOP_LEVEL_KEYS)}")
+    _check_bot(report, document)
+    _check_version(report, document)
+    if "runtime" in document and document["runtime"] not in RUNTIMES:
+        report.add("runtime", f"unknown runtime {short(document['runtime'])}; the only runtime is flow")
+    if "description" in document and not isinstance(document["description"], str):
+        report.add("description", f"must be a string, not {kind_of(document['description'])}")
+    if "idle" in document:
+        _check_idle(report, document["idle"])
+    if "messages" in document:
+        _check_messages(report, document["messages"])
+    _check_behaviour(report, document)
+    report.check_reads()
+    return report.problems
+
+
+def load_version(document: Any) -> BotVersion:
+    """The BotVersion a definition describes; raise Invalid with every problem in `details`."""
+    problems = validate(document)
+    if problems:
+        raise Invalid("definition is invalid", details=[problem.to_json() for problem in problems])
+    idle = document.get("idle")
+    policy = IdlePolicy()
+    if idle is not None:
+        policy = IdlePolicy(IdlePolicyKind(idle["policy"]), after_ms=int(idle.get("after", 0) * 1000))
+    return BotVersion(
+        bot=document["bot"],
+        version=canonical_version(document["version"]),
+        runtime=document.get("runtime", "flow"),
+        document=document,
+        idle=policy,
+        messages=Messages(**document.get("messages", {})),
+    )
+
+
+def _check_behaviour(report: Report, document: dict[str, Any]) -> None:
+    has_reply = "reply" in document
+    has_steps = "start" in document or "steps" in document
+    if has_reply and has_steps:
+        report.add("reply", "a definition has either reply or start and steps, not both")
+    if not has_reply and not has_steps:
+        report.add("", "missing reply or start and steps: a bot needs one of them")
+    if has_reply:
+        report.template("reply", document["reply"])
+    if has_steps:
+        FlowChecker(report, document).check()
+
+
+def _check_bot(report: Report, document: dict[str, Any]) -> None:
+    if "bot" not in document:
+        report.add("bot", "missing bot: the bot's name, a lowercase slug such as greeter")
+        return
+    bot = document["bot"]
+    if not isinstance(bot, str) or not is_valid_bot_name(bot):
+        report.add(
+            "bot",
+            f"{short(bot)} is not a bot name: lowercase letters, digits, '-' and '_',"
+            " starting with a letter or digit, at most 63 characters",
+        )
+
+
+def _check_version(report: Report, document: dict[str, Any]) -> None:
+    if "version" not in document:
+        report.add("version", "missing version, e.g. 1.0.0")
+        return
+    version = document["version"]
+    if not isinstance(version, str):
+        # YAML reads `version: 1.0` as a number, which would silently become 1.0 or 1
+        hint = ' (in YAML, quote it: "1.0")' if is_number(version) else ""
+        report.add("version", f"must be a string such as 1.0.0, not {kind_of(version)}{hint}")
+        return
+    try:
+        parse_version(version)
+    except ValueError as exc:
+        report.add("version", str(exc))
+
+
+def _check_idle(report: Report, idle: Any) -> None:
+    if not isinstance(idle, dict):
+        report.add("idle", f"must be a mapping {{after: seconds, policy: reset | ask | none}}, not {kind_of(idle)}")
+        return
+    report.unknown_keys("idle", idle, IDLE_KEYS, "idle has")
+    policy = idle.get("policy")
+    if "policy" not in idle:
+        report.add("idle.policy", f"missing policy: one of {listing(IDLE_POLICIES)}")
+    elif policy not in IDLE_POLICIES:
+        report.add("idle.policy", f"must be one of {listing(IDLE_POLICIES)}, not {short(policy)}")
+    if "after" in idle:
+        after = idle["after"]
+        # the bound keeps after_ms a sane integer; below a millisecond it would round to 0
+        if not is_number(after) or not 0 < after <= MAX_IDLE_SECONDS or int(after * 1000) < 1:
+            report.add("idle.after", f"must be a number of seconds, at least 0.001 and at most {MAX_IDLE_SECONDS}")
+    elif policy in ("reset", "ask"):
+        report.add("idle.after", "missing after: the seconds of silence before the policy applies")
+
+
+def _check_messages(report: Report, messages: Any) -> None:
+    known = Messages.field_names()
+    if not isinstance(messages, dict):
+        report.add("messages", f"must be a mapping of message names ({listing(known)}) to text")
+        return
+    for key, value in messages.items():
+        path = join("messages", key)
+        if key not in known:
+            report.add(path, f"unknown message; the messages are {listing(known)}")
+        else:
+            report.text(path, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -35,16 +36,23 @@ def status_of(exc: errors.BotgateError) -> int:
 
 
 def error_response(
-    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    status: int, code: str, message: str, details: Any = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message, "details": details}}, status_code=status, headers=headers
     )
 
 
+def _headers(exc: errors.BotgateError) -> dict[str, str] | None:
+    if isinstance(exc, errors.Unavailable):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, errors.Unauthorized):
+        return {"WWW-Authenticate": 'Bearer realm="botgate-admin"'}  # RFC 6750: say which scheme to use
+    return None
+
+
 async def botgate_error(request: Request, exc: errors.BotgateError) -> Response:
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.Unavailable) else None
-    return error_response(status_of(exc), exc.code, exc.message, exc.details, headers)
+    return error_response(status_of(exc), exc.code, exc.message, exc.details, _headers(exc))
 
 
 async def http_error(request: Request, exc: HTTPException) -> Response:

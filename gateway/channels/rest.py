@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot_versions.errors import Invalid
 from bot_versions.runtime import Activity
 from gateway.channels.body import parse_json, read_body
+from gateway.channels.fields import object_or_422, raise_problems, string_problems
 from gateway.services import services
 
 CHANNEL = "rest"
@@ -19,18 +19,8 @@ FIELDS = {"user": True, "text": True, "id": False, "space": False}
 
 def activity_from_json(bot: str, data: Any, now_ms: int) -> Activity:
     """Read a message body, or 422 listing every missing or mistyped field."""
-    if not isinstance(data, dict):
-        raise Invalid("the body must be a JSON object", details=[{"path": "", "message": "expected an object"}])
-    problems = []
-    for name, required in FIELDS.items():
-        value = data.get(name)
-        if value is None:
-            if required:
-                problems.append({"path": name, "message": "is required"})
-        elif not isinstance(value, str):
-            problems.append({"path": name, "message": f"must be a string, got {type(value).__name__}"})
-    if problems:
-        raise Invalid("the message has missing or wrong fields", details=problems)
+    data = object_or_422(data)
+    raise_problems(string_problems(data, FIELDS))
     return Activity(
         bot=bot,
         channel=CHANNEL,
@@ -42,10 +32,14 @@ def activity_from_json(bot: str, data: Any, now_ms: int) -> Activity:
     )
 
 
+def version_header(response: dict[str, Any]) -> dict[str, str] | None:
+    """`X-Bot-Version` naming the version that answered, for any channel's HTTP response."""
+    return {"X-Bot-Version": response["version"]} if response.get("version") else None
+
+
 def chat_response(response: dict[str, Any]) -> JSONResponse:
     """The chat response object, with the answering version in `X-Bot-Version`."""
-    headers = {"X-Bot-Version": response["version"]} if response.get("version") else None
-    return JSONResponse(response, headers=headers)
+    return JSONResponse(response, headers=version_header(response))
 
 
 async def post_message(request: Request) -> Response:

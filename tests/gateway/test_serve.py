@@ -1,0 +1,41 @@
+"""`botgate serve` refuses to start on bad configuration, naming what is wrong."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def serve(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", "1", *args],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_an_invalid_definition_file_stops_start_up_naming_file_path_and_problem(tmp_path: Path) -> None:
+    """Exit status 2 and a message with the file, the path inside it and the problem."""
+    (tmp_path / "broken.yaml").write_text("bot: greeter\nversion: 1.0.0\nstart: a\nsteps:\n  a: {say: hi, next: b}\n")
+    result = serve({"BOTGATE_BOTS_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "broken.yaml" in result.stderr
+    assert "steps.a.next" in result.stderr
+    assert "b" in result.stderr
+
+
+def test_a_bad_setting_stops_start_up_naming_the_variable() -> None:
+    """A malformed BOTGATE_* value is refused before anything starts."""
+    result = serve({"BOTGATE_LOCK_LEASE_MS": "soon"})
+    assert result.returncode == 2
+    assert "BOTGATE_LOCK_LEASE_MS" in result.stderr
+
+
+def test_several_workers_need_a_shared_redis() -> None:
+    """The embedded store lives in one process, so --workers 2 without Redis is refused."""
+    result = serve({}, "--workers", "2")
+    assert result.returncode == 2
+    assert "BOTGATE_REDIS_URL" in result.stderr

@@ -49,7 +49,7 @@ class Settings:
     """Everything the gateway reads from `BOTGATE_*` variables (docs/operations.md lists them)."""
 
     redis_url: str | None = None
-    admin_tokens: tuple[str, ...] = ()
+    admin_tokens: tuple[str, ...] = field(default=(), repr=False)
     bots_dir: Path | None = None
     lock_lease_ms: int = 10_000
     lock_wait_ms: int = 5_000

@@ -10,7 +10,7 @@ from enum import StrEnum
 from packaging.version import Version
 
 from bot_versions.model import Status
-from bot_versions.state import BotState, VersionMeta
+from bot_versions.state import BotState, Canary, VersionMeta
 
 BUCKETS = 10_000
 
@@ -53,13 +53,27 @@ def _published(state: BotState, version: str | None) -> bool:
 
 def route(state: BotState, user: str) -> Route | None:
     """The version for this user's next conversation, or None when nothing is published."""
-    pinned = state.pins.get(user)
-    if pinned is not None and pinned in state.versions:
-        return Route(pinned, RouteReason.PIN)
-    canary = state.rollout.canary
-    if canary is not None and _published(state, canary.version) and in_canary(bucket(state.bot, user), canary.percent):
+    pin = state.pins.get(user)
+    pin_meta = state.versions.get(pin) if pin is not None else None
+    # A pin reaches a draft or a published version; an unpublished one takes no new conversations, pinned or not.
+    if pin is not None and pin_meta is not None and pin_meta.status is not Status.UNPUBLISHED:
+        return Route(pin, RouteReason.PIN)
+    canary = canary_target(state)
+    if canary is not None and in_canary(bucket(state.bot, user), canary.percent):
         return Route(canary.version, RouteReason.CANARY)
-    stable = state.rollout.stable
-    if stable is None or not _published(state, stable):
-        stable = newest_release(state.versions)
+    stable = stable_target(state)
     return Route(stable, RouteReason.STABLE) if stable is not None else None
+
+
+def stable_target(state: BotState) -> str | None:
+    """The stable version routing applies: the explicit one while it is published, else the newest release."""
+    stable = state.rollout.stable
+    if stable is not None and _published(state, stable):
+        return stable
+    return newest_release(state.versions)
+
+
+def canary_target(state: BotState) -> Canary | None:
+    """The canary routing applies: the rollout's canary while its version is published, else none."""
+    canary = state.rollout.canary
+    return canary if canary is not None and _published(state, canary.version) else None

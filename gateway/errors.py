@@ -47,7 +47,7 @@ def _headers(exc: errors.BotgateError) -> dict[str, str] | None:
     if isinstance(exc, errors.Unavailable):
         return {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, errors.Unauthorized):
-        return {"WWW-Authenticate": 'Bearer realm="botgate-admin"'}  # RFC 6750: say which scheme to use
+        return {"WWW-Authenticate": "Bearer"}  # RFC 6750: tell the client which scheme to use
     return None
 
 

@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from admin.app import admin_mount
+from admin.auth import configured_or_generated, token_notice
 from bot_versions.calls import HttpCaller
 from bot_versions.examples import examples_dir
 from bot_versions.loader import load_directory
@@ -22,6 +24,7 @@ from bot_versions.registry import Registry, wall_ms
 from gateway.channels import ROUTES as CHANNEL_ROUTES
 from gateway.channels import startup_notes
 from gateway.errors import HANDLERS, error_response
+from gateway.openapi import openapi_json
 from gateway.redis_connection import connect
 from gateway.services import Clock, Services, services
 from gateway.settings import Settings
@@ -80,6 +83,7 @@ def create_app(
 ) -> Starlette:
     """Build the gateway. Pass `redis` to share a client you own (it is then not closed on shutdown)."""
     settings = settings or Settings.from_env()
+    tokens, generated_token = configured_or_generated(settings.admin_tokens)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -93,6 +97,8 @@ def create_app(
                          "Set BOTGATE_REDIS_URL to use Redis.")
             for note in startup_notes(settings):
                 announce(note)
+            if generated_token is not None:
+                announce(token_notice(generated_token))
             yield
         finally:
             await svc.caller.aclose()
@@ -103,7 +109,9 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/openapi.json", openapi_json),
             *CHANNEL_ROUTES,
+            admin_mount(tokens),
         ],
         exception_handlers=HANDLERS,
         lifespan=lifespan,

@@ -1,0 +1,133 @@
+"""Admin bearer tokens: reading BOTGATE_ADMIN_TOKENS, checking a request's token, naming it in the audit.
+
+A token is kept only as its SHA-256 digest. Requests are checked by comparing digests with
+`hmac.compare_digest` against every configured token, so neither the position of a match nor
+the length of a token shows in the timing. The audit names a token by its identity,
+`token#` and the first 8 hex digits of its digest, which an operator can compute from a token
+they hold (`printf %s "$TOKEN" | sha256sum | cut -c1-8`) but which does not reveal the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bot_versions.errors import Forbidden, Unauthorized
+
+READ_ONLY_PREFIX = "ro:"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")  # what an HTTP header carries unchanged: visible ASCII
+ACTOR_KEY = "admin_actor"
+
+
+class TokenError(ValueError):
+    """BOTGATE_ADMIN_TOKENS is malformed; the message names the entry by position, never by value."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdminToken:
+    """One accepted token: its digest (the token itself is not kept) and whether it may only read."""
+
+    digest: bytes
+    read_only: bool = False
+
+    @classmethod
+    def of(cls, secret: str, read_only: bool = False) -> AdminToken:
+        return cls(_digest(secret), read_only)
+
+    @property
+    def identity(self) -> str:
+        """The name the audit records for changes made with this token."""
+        return "token#" + self.digest.hex()[:8]
+
+
+def _digest(secret: str | bytes) -> bytes:
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return hashlib.sha256(raw).digest()
+
+
+def parse_tokens(entries: Sequence[str]) -> tuple[AdminToken, ...]:
+    """Read BOTGATE_ADMIN_TOKENS entries (`ro:` prefix = read-only); raise TokenError saying which entry is wrong."""
+    tokens: dict[bytes, AdminToken] = {}
+    for position, entry in enumerate(entries, start=1):
+        read_only = entry.startswith(READ_ONLY_PREFIX)
+        secret = entry.removeprefix(READ_ONLY_PREFIX)
+        if not TOKEN_TEXT.fullmatch(secret):
+            raise TokenError(
+                f"BOTGATE_ADMIN_TOKENS entry {position} is not a token: "
+                "a token is one or more visible ASCII characters, with no spaces or commas"
+            )
+        token = AdminToken.of(secret, read_only)
+        earlier = tokens.setdefault(token.digest, token)
+        if earlier.read_only != read_only:
+            raise TokenError(
+                f"BOTGATE_ADMIN_TOKENS entry {position} repeats an earlier token with different rights; "
+                "give each token once, with or without ro:"
+            )
+    return tuple(tokens.values())
+
+
+def generate_token() -> str:
+    """A fresh random read-write token, for a gateway started with none configured."""
+    return secrets.token_urlsafe(32)
+
+
+def configured_or_generated(entries: Sequence[str]) -> tuple[tuple[AdminToken, ...], str | None]:
+    """The configured tokens, or else one generated read-write token, returned too so it can be shown once."""
+    tokens = parse_tokens(entries)
+    if tokens:
+        return tokens, None
+    secret = generate_token()
+    return (AdminToken.of(secret),), secret
+
+
+def token_notice(token: str) -> str:
+    """The lines that show a generated token: printed once at start-up, never logged."""
+    return (
+        f"Admin token (generated for this run; set BOTGATE_ADMIN_TOKENS to choose your own): {token}\n"
+        f"  for the CLI: export BOTGATE_TOKEN={token}"
+    )
+
+
+def authenticate(authorization: str | None, tokens: Sequence[AdminToken]) -> AdminToken:
+    """The token an Authorization header carries; raise Unauthorized when there is none or it is not accepted."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() != "bearer" or not credentials:
+        raise Unauthorized("the admin API needs a token: send the header 'Authorization: Bearer <token>'")
+    presented = _digest(credentials.encode("latin-1"))  # header text is latin-1 decoded bytes
+    found: AdminToken | None = None
+    for token in tokens:  # no early exit: every token costs the same comparison
+        if hmac.compare_digest(presented, token.digest):
+            found = token
+    if found is None:
+        raise Unauthorized("the token is not one of BOTGATE_ADMIN_TOKENS")
+    return found
+
+
+def authorize(token: AdminToken, method: str) -> None:
+    """Let a read-only token read; raise Forbidden when it tries to change anything."""
+    if token.read_only and method.upper() not in READ_METHODS:
+        raise Forbidden(f"this token is read-only ({token.identity}); {method} needs a read-write token")
+
+
+class AdminAuth:
+    """ASGI middleware in front of the admin routes: a valid token to read, a read-write one to change."""
+
+    def __init__(self, app: ASGIApp, tokens: Sequence[AdminToken]) -> None:
+        self.app = app
+        self.tokens = tuple(tokens)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            token = authenticate(Headers(scope=scope).get("authorization"), self.tokens)
+            authorize(token, scope["method"])
+            scope.setdefault("state", {})[ACTOR_KEY] = token.identity
+        await self.app(scope, receive, send)

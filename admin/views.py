@@ -1,0 +1,121 @@
+"""The admin API's JSON views, as plain functions over plain data (times as ISO 8601 UTC strings)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from packaging.version import Version
+
+from bot_versions.model import Status
+from bot_versions.registry import AuditEntry
+from bot_versions.state import BotState, VersionMeta
+from middleware.routing import canary_target, route, stable_target
+from middleware.session_admin import ConversationLog, SessionPlace, UserSession
+
+JSON = dict[str, Any]
+
+
+def iso(ms: int) -> str:
+    """Milliseconds since the epoch as ISO 8601 UTC, e.g. 2025-05-01T12:00:00.000Z."""
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def version_view(version: str, meta: VersionMeta, active: int) -> JSON:
+    """One version: status, what unpublishing did to conversations under way, active sessions, creation time."""
+    return {
+        "version": version,
+        "status": meta.status.value,
+        "in_flight": meta.in_flight.value if meta.status is Status.UNPUBLISHED else None,
+        "active_sessions": active,
+        "created_at": iso(meta.created_at_ms),
+        "digest": meta.digest,
+    }
+
+
+def bot_view(state: BotState, counts: Mapping[str, int]) -> JSON:
+    """A bot: its rollout as set, the rollout routing applies now, its versions (newest first) and pins."""
+    canary = canary_target(state)
+    newest_first = sorted(state.versions, key=Version, reverse=True)
+    return {
+        "bot": state.bot,
+        "rollout": state.rollout.to_json(),
+        "serving": {
+            "stable": stable_target(state),
+            "canary": None if canary is None else {"version": canary.version, "percent": canary.percent},
+        },
+        "versions": [version_view(v, state.versions[v], counts.get(v, 0)) for v in newest_first],
+        "pins": dict(sorted(state.pins.items())),
+    }
+
+
+def pin_view(state: BotState, user: str) -> JSON:
+    """A user's pin and the version their next conversation will get."""
+    target = route(state, user)
+    return {
+        "bot": state.bot,
+        "user": user,
+        "pin": state.pins.get(user),
+        "next_conversation": None if target is None else {"version": target.version, "reason": target.reason.value},
+    }
+
+
+def _place(place: SessionPlace) -> JSON:
+    return {"channel": place.channel, "space": place.space}
+
+
+def sessions_view(state: BotState, user: str, sessions: Sequence[UserSession]) -> JSON:
+    """A user's sessions with a bot, across channels and spaces, most recently seen first."""
+    return {
+        **pin_view(state, user),
+        "sessions": [
+            {
+                **_place(s.place),
+                "version": s.session.version,
+                "status": s.session.status.value,
+                "conversation": s.session.conversation,
+                "turns": s.session.turns,
+                "started_at": iso(s.session.started_at_ms),
+                "last_seen": iso(s.session.last_seen_ms),
+            }
+            for s in sessions
+        ],
+    }
+
+
+def transcript_view(bot: str, user: str, logs: Sequence[ConversationLog]) -> JSON:
+    """A user's conversations, newest first, each message with the version that handled it."""
+    return {
+        "bot": bot,
+        "user": user,
+        "conversations": [
+            {
+                "conversation": log.conversation,
+                **_place(log.place),
+                "started_at": iso(log.messages[0].at_ms),
+                "messages": [
+                    {"role": m.role, "text": m.text, "version": m.version, "at": iso(m.at_ms)} for m in log.messages
+                ],
+            }
+            for log in logs
+        ],
+    }
+
+
+def audit_view(bot: str, entries: Sequence[AuditEntry]) -> JSON:
+    """A bot's changes, newest first: when, which token identity, what, and the value before and after."""
+    return {
+        "bot": bot,
+        "entries": [
+            {
+                "at": iso(e.at_ms),
+                "actor": e.actor,
+                "action": e.action,
+                "subject": e.subject,
+                "before": e.before,
+                "after": e.after,
+            }
+            for e in entries
+        ],
+    }

@@ -1,0 +1,173 @@
+"""The chat channels and the operational routes in the OpenAPI document."""
+
+from __future__ import annotations
+
+from gateway.openapi_parts import BOT, JSON, errors, json_body, ref
+
+VERSION_HEADER = {"X-Bot-Version": {"schema": {"type": "string"}, "description": "The version that answered."}}
+ID = {"type": "string", "minLength": 1, "maxLength": 256}
+
+SCHEMAS: JSON = {
+    "ChatRequest": {
+        "type": "object",
+        "required": ["user", "text"],
+        "properties": {
+            "user": {**ID, "examples": ["alice"]},
+            "text": {"type": "string", "maxLength": 4096, "examples": ["hi"]},
+            "id": {**ID, "description": "The channel's message id: a retry with the same id gets the same answer."},
+            "space": {**ID, "description": "A room: the user has one session per space."},
+        },
+    },
+    "Reply": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {"text": {"type": "string"}, "choices": {"type": "array", "items": {"type": "string"}}},
+    },
+    "ChatResponse": {
+        "type": "object",
+        "required": ["replies", "conversation", "version", "status"],
+        "properties": {
+            "replies": {"type": "array", "items": ref("Reply")},
+            "conversation": {"type": "string"},
+            "version": {"type": "string"},
+            "status": {"enum": ["active", "confirming", "ended"]},
+        },
+    },
+    "Status": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
+}
+
+CHAT_ERRORS = (400, 404, 413, 422, 503)
+
+PATHS: JSON = {
+    "/v1/bots/{bot}/messages": {
+        "post": {
+            "summary": "Send a message through the REST channel",
+            "parameters": [BOT],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ChatRequest")}}},
+            "responses": {
+                "200": {
+                    **json_body(ref("ChatResponse"), "The replies and the conversation's state."),
+                    "headers": VERSION_HEADER,
+                },
+                **errors(*CHAT_ERRORS),
+            },
+        }
+    },
+    "/v1/bots/{bot}/ws": {
+        "get": {
+            "summary": "Web chat over a WebSocket (`?user=` required)",
+            "description": (
+                'Upgrade to a WebSocket. Send JSON text frames `{"text": ..., "id"?: ...}`; each is answered '
+                "with a ChatResponse frame, or an Error frame (plus `retry_after` when worth retrying). The socket "
+                "closes with 1008 without `?user=`, 4404 for an unknown bot, 1013 while the store is down."
+            ),
+            "parameters": [BOT, {"name": "user", "in": "query", "required": True, "schema": ID}],
+            "responses": {"101": {"description": "Switching to the WebSocket protocol."}},
+        }
+    },
+    "/chat/{bot}": {
+        "get": {
+            "summary": "The web chat page",
+            "parameters": [BOT],
+            "responses": {
+                "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}},
+                "404": {
+                    "description": "No such bot: a page saying so.",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+            },
+        }
+    },
+    "/v1/bots/{bot}/twilio": {
+        "post": {
+            "summary": "Twilio SMS webhook (signed with X-Twilio-Signature)",
+            "parameters": [BOT],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["From", "Body"],
+                            "properties": {
+                                "From": {"type": "string"},
+                                "Body": {"type": "string"},
+                                "MessageSid": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "TwiML, one <Message> per reply.",
+                    "headers": VERSION_HEADER,
+                    "content": {"text/xml": {"schema": {"type": "string"}}},
+                },
+                **errors(403, *CHAT_ERRORS),
+            },
+        }
+    },
+    "/v1/bots/{bot}/activities": {
+        "post": {
+            "summary": "Bot Framework activities (Azure Bot Service, Emulator)",
+            "parameters": [BOT],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "description": "A Bot Framework Activity.",
+                            "required": ["type"],
+                            "properties": {"type": {"type": "string"}, "deliveryMode": {"type": "string"}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "With deliveryMode expectReplies, the replies; otherwise empty (replies are "
+                    "POSTed to the activity's serviceUrl).",
+                    "headers": VERSION_HEADER,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["activities"],
+                                "properties": {"activities": {"type": "array", "items": {"type": "object"}}},
+                            }
+                        }
+                    },
+                },
+                **errors(401, 403, *CHAT_ERRORS),
+            },
+        }
+    },
+    "/healthz": {
+        "get": {"summary": "The process is up", "responses": {"200": json_body(ref("Status"), "Up.")}},
+    },
+    "/readyz": {
+        "get": {
+            "summary": "The store is reachable",
+            "responses": {"200": json_body(ref("Status"), "Ready."), **errors(503)},
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics",
+            "responses": {
+                "200": {
+                    "description": "Prometheus text format.",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                }
+            },
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "responses": {"200": json_body({"type": "object"}, "The OpenAPI document.")},
+        }
+    },
+}

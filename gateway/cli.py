@@ -1,4 +1,4 @@
-"""The `botgate` command: `serve` runs the gateway."""
+"""The `botgate` command: `serve` runs the gateway; the other commands drive one over HTTP (cli_admin)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from collections.abc import Sequence
 
 import uvicorn
 
+from admin.auth import TokenError, generate_token, parse_tokens, token_notice
 from bot_versions.errors import BotgateError
 from bot_versions.examples import examples_dir
 from bot_versions.loader import load_directory
+from gateway import cli_admin
 from gateway.logs import configure
 from gateway.settings import Settings, SettingsError
 
@@ -19,19 +21,30 @@ from gateway.settings import Settings, SettingsError
 def serve(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env()
+        tokens = parse_tokens(settings.admin_tokens)
         # Fail before binding the port: a bad definition file should stop the deploy, not the first turn.
         load_directory(settings.bots_dir or examples_dir())
-    except (SettingsError, BotgateError) as exc:
+    except (SettingsError, TokenError, BotgateError) as exc:
         print(f"botgate: {exc}", file=sys.stderr)
         return 2
     if settings.embedded and args.workers > 1:
-        print("botgate: --workers > 1 needs BOTGATE_REDIS_URL: each worker would have its own embedded store",
-              file=sys.stderr)
+        print(
+            "botgate: --workers > 1 needs BOTGATE_REDIS_URL: each worker would have its own embedded store",
+            file=sys.stderr,
+        )
         return 2
+    if not tokens:
+        token = generate_token()
+        # Every worker builds its app from the environment, so they all accept this one token.
+        os.environ["BOTGATE_ADMIN_TOKENS"] = token
+        print(token_notice(token), file=sys.stderr)
     configure(settings.log_format)
     base = f"http://{args.host}:{args.port}"
-    print(f"botgate serving on {base}  (try: curl -s {base}/v1/bots/greeter/messages "
-          "-d '{\"user\": \"me\", \"text\": \"hi\"}')", file=sys.stderr)
+    print(
+        f"botgate serving on {base}  (try: curl -s {base}/v1/bots/greeter/messages "
+        '-d \'{"user": "me", "text": "hi"}\')',
+        file=sys.stderr,
+    )
     uvicorn.run(
         "gateway.app:create_app",
         factory=True,
@@ -52,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=int(os.environ.get("BOTGATE_PORT", "8000")))
     s.add_argument("--workers", type=int, default=1)
     s.set_defaults(func=serve)
+    cli_admin.add_commands(sub)
     return p
 
 

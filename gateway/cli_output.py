@@ -1,0 +1,104 @@
+"""How the CLI shows what the admin API answers: plain functions from its JSON to text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Left-aligned columns separated by two spaces; None shows as '-'."""
+    cells = [[str(h) for h in headers], *[["-" if c is None else str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells)
+
+
+def when(iso: str | None) -> str:
+    """An API timestamp, shortened to the second for reading: 2025-05-01 12:00:00Z."""
+    return "-" if not iso else iso.replace("T", " ")[:19] + "Z"
+
+
+def canary_text(canary: JSON | None) -> str:
+    return "none" if canary is None else f"{canary['version']} for {canary['percent']:g}% of users"
+
+
+def rollout_text(rollout: JSON, serving: JSON | None = None) -> str:
+    """The rollout as set and, when known, as routing applies it now."""
+    stable = rollout["stable"] or "highest published release"
+    if serving is not None and serving["stable"] != rollout["stable"]:
+        stable += f" (now {serving['stable'] or 'nothing: no published release'})"
+    lines = [f"stable: {stable}", f"canary: {canary_text(rollout['canary'])}"]
+    if serving is not None and serving["canary"] != rollout["canary"]:
+        lines[-1] += " (not applied: its version is not published)"
+    return "\n".join(lines)
+
+
+def status_text(bot: JSON) -> str:
+    """`botgate status`: the bot's rollout, its versions as a table, and its pins."""
+    rows = [
+        [
+            v["version"],
+            v["status"] + (f" ({v['in_flight']})" if v["in_flight"] else ""),
+            v["active_sessions"],
+            when(v["created_at"]),
+        ]
+        for v in bot["versions"]
+    ]
+    parts = [
+        f"bot: {bot['bot']}",
+        rollout_text(bot["rollout"], bot["serving"]),
+        "",
+        table(["VERSION", "STATUS", "ACTIVE SESSIONS", "CREATED"], rows),
+    ]
+    if bot["pins"]:
+        parts += ["", table(["PINNED USER", "VERSION"], sorted(bot["pins"].items()))]
+    return "\n".join(parts)
+
+
+def next_text(pin: JSON) -> str:
+    """Where a user's next conversation goes, and why."""
+    target = pin["next_conversation"]
+    if target is None:
+        return f"{pin['user']}'s next conversation: none (nothing published)"
+    return f"{pin['user']}'s next conversation: {target['version']} ({target['reason']})"
+
+
+def sessions_text(data: JSON) -> str:
+    """`botgate sessions`: one row per channel and space, then the user's pin and next version."""
+    pin = f"pinned to {data['pin']}" if data["pin"] else "not pinned"
+    footer = f"{data['user']} is {pin}; {next_text(data)}"
+    if not data["sessions"]:
+        return f"{data['user']} has no sessions with {data['bot']}\n{footer}"
+    rows = [
+        [s["channel"], s["space"], s["version"], s["status"], s["conversation"], s["turns"], when(s["last_seen"])]
+        for s in data["sessions"]
+    ]
+    headers = ["CHANNEL", "SPACE", "VERSION", "STATUS", "CONVERSATION", "TURNS", "LAST SEEN"]
+    return table(headers, rows) + "\n" + footer
+
+
+def transcript_text(data: JSON) -> str:
+    """`botgate transcript`: each conversation, newest first, its messages with their versions."""
+    if not data["conversations"]:
+        return f"{data['user']} has no kept conversations with {data['bot']}"
+    blocks = []
+    for c in data["conversations"]:
+        where = c["channel"] + (f", space {c['space']}" if c["space"] else "")
+        lines = [f"conversation {c['conversation']} ({where}, started {when(c['started_at'])})"]
+        lines += [f"  [{m['version']}] {m['role']}: {m['text']}" for m in c["messages"]]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def chat_lines(response: JSON) -> list[str]:
+    """One chat turn's replies, each with the version that said it, choices numbered."""
+    version = response.get("version")
+    lines = []
+    for reply in response["replies"]:
+        lines.append(f"[{version}] {reply['text']}")
+        lines += [f"    {n}. {label}" for n, label in enumerate(reply.get("choices") or (), start=1)]
+    if response.get("status") == "ended":
+        lines.append("(conversation ended; the next message starts a new one)")
+    return lines

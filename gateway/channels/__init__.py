@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from gateway.channels import rest
+from gateway.channels import rest, webchat
 from gateway.settings import Settings
 
-ROUTES: list[BaseRoute] = [*rest.routes]
+ROUTES: list[BaseRoute] = [*rest.routes, *webchat.routes]
 
 
 def startup_notes(settings: Settings) -> list[str]:
     """What the channels need to tell the operator at start-up (e.g. a channel running without auth)."""
-    return []
+    if settings.public_url:
+        base = settings.public_url.rstrip("/")
+        notes = [f"Web chat: open {base}/chat/<bot> in a browser, e.g. {base}/chat/greeter"]
+    else:
+        notes = [
+            "Web chat: open /chat/<bot> on this server in a browser (with `make run`: "
+            "http://127.0.0.1:8000/chat/greeter)"
+        ]
+    return notes

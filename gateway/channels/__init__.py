@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from gateway.channels import rest, webchat
+from gateway.channels import rest, twilio_sms, webchat
 from gateway.settings import Settings
 
-ROUTES: list[BaseRoute] = [*rest.routes, *webchat.routes]
+ROUTES: list[BaseRoute] = [*rest.routes, *webchat.routes, *twilio_sms.routes]
 
 
 def startup_notes(settings: Settings) -> list[str]:
@@ -20,4 +20,11 @@ def startup_notes(settings: Settings) -> list[str]:
             "Web chat: open /chat/<bot> on this server in a browser (with `make run`: "
             "http://127.0.0.1:8000/chat/greeter)"
         ]
+    if settings.twilio_auth_token is None:
+        notes.append("Twilio SMS channel off: set BOTGATE_TWILIO_AUTH_TOKEN to turn on /v1/bots/<bot>/twilio")
+    elif settings.public_url is None:
+        notes.append(
+            "Twilio signatures are checked against the URL each request arrived on; behind a proxy or "
+            "tunnel, set BOTGATE_PUBLIC_URL to the URL Twilio calls"
+        )
     return notes

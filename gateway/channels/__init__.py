@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from gateway.channels import rest, twilio_sms, webchat
+from gateway.channels import botframework, rest, twilio_sms, webchat
 from gateway.settings import Settings
 
-ROUTES: list[BaseRoute] = [*rest.routes, *webchat.routes, *twilio_sms.routes]
+ROUTES: list[BaseRoute] = [*rest.routes, *webchat.routes, *twilio_sms.routes, *botframework.routes]
 
 
 def startup_notes(settings: Settings) -> list[str]:
@@ -20,6 +20,21 @@ def startup_notes(settings: Settings) -> list[str]:
             "Web chat: open /chat/<bot> on this server in a browser (with `make run`: "
             "http://127.0.0.1:8000/chat/greeter)"
         ]
+    if settings.msapp_id and settings.msapp_password:
+        notes.append(
+            "Bot Framework endpoint /v1/bots/<bot>/activities checks Bot Framework tokens for app id "
+            f"{settings.msapp_id}"
+        )
+    elif settings.msapp_id or settings.msapp_password:
+        notes.append(
+            "WARNING: only one of BOTGATE_MSAPP_ID and BOTGATE_MSAPP_PASSWORD is set, so the Bot Framework "
+            "endpoint is running without auth; set both to turn auth on"
+        )
+    else:
+        notes.append(
+            "Bot Framework endpoint running without auth (no BOTGATE_MSAPP_ID/PASSWORD): fine for the "
+            "Emulator on this machine, not for Azure Bot Service"
+        )
     if settings.twilio_auth_token is None:
         notes.append("Twilio SMS channel off: set BOTGATE_TWILIO_AUTH_TOKEN to turn on /v1/bots/<bot>/twilio")
     elif settings.public_url is None:

@@ -36,6 +36,7 @@ class BotFramework:
     def from_settings(
         cls, settings: Settings, openid_url: str = OPENID_URL, token_url: str = TOKEN_URL
     ) -> BotFramework:
+        """Auth and token-bearing replies with an app id and password; open without them."""
         if settings.msapp_id and settings.msapp_password:
             auth = ChannelAuth(settings.msapp_id, SigningKeys(openid_url))
             return cls(auth, Connector((settings.msapp_id, settings.msapp_password), token_url))
@@ -52,6 +53,7 @@ def botframework(request: Request) -> BotFramework:
 
 
 def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine."""
     try:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -123,6 +125,7 @@ def reply_activity(bot: str, inbound: dict[str, Any], reply: dict[str, Any]) -> 
 
 
 async def post_activity(request: Request) -> Response:
+    """Authenticate, run a message activity's turn, and answer or deliver its replies."""
     gw = services(request)
     bf = botframework(request)
     data = object_or_422(parse_json(await read_body(request)))

@@ -44,6 +44,7 @@ class Connector:
         """POST each reply in order; 503 when any cannot be delivered (the channel retries, duplicates run once)."""
         url = reply_url(service_url, conversation, activity)
         try:
+            # A client per delivery: channels have no shutdown hook that could close a shared one.
             async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
                 headers = await self._headers(http)
                 for reply in replies:

@@ -70,6 +70,7 @@ def twiml(response: dict[str, Any]) -> Response:
 
 
 async def post_sms(request: Request) -> Response:
+    """Check the signature, run the SMS's turn and answer its replies as TwiML."""
     gw = services(request)
     token = gw.settings.twilio_auth_token
     if token is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from functools import cache
 from importlib import resources
 from string import Template
 from typing import Any
@@ -31,10 +32,15 @@ CLOSE_TRY_AGAIN = 1013  # the store is down; the page reconnects with backoff
 CLOSE_UNKNOWN_BOT = 4404
 
 
+@cache
+def template(name: str) -> Template:
+    """A page shipped in `gateway/web/`, read once."""
+    return Template((resources.files("gateway") / "web" / name).read_text(encoding="utf-8"))
+
+
 def page(name: str, bot: str) -> str:
     """One of the shipped pages, with the bot's name filled in (HTML-escaped)."""
-    text = (resources.files("gateway") / "web" / name).read_text(encoding="utf-8")
-    return Template(text).substitute(bot=html.escape(bot, quote=True))
+    return template(name).substitute(bot=html.escape(bot, quote=True))
 
 
 async def chat_page(request: Request) -> Response:
@@ -94,6 +100,7 @@ async def answer(gw: Services, bot: str, user: str, message: Mapping[str, Any]) 
 
 
 async def refuse(websocket: WebSocket, exc: BotgateError, code: int) -> None:
+    """Say why in an error frame, then close with `code`."""
     await websocket.send_json(error_frame(exc))
     await websocket.close(code)
 

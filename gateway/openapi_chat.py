@@ -127,18 +127,10 @@ PATHS: JSON = {
             },
             "responses": {
                 "200": {
-                    "description": "With deliveryMode expectReplies, the replies; otherwise empty (replies are "
-                    "POSTed to the activity's serviceUrl).",
+                    # no content listed: the body is empty unless the activity asked for expectReplies
+                    "description": 'With deliveryMode expectReplies, JSON {"activities": [reply activities]}; '
+                    "otherwise empty (the replies are POSTed to the activity's serviceUrl).",
                     "headers": VERSION_HEADER,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["activities"],
-                                "properties": {"activities": {"type": "array", "items": {"type": "object"}}},
-                            }
-                        }
-                    },
                 },
                 **errors(401, 403, *CHAT_ERRORS),
             },

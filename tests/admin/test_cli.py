@@ -1,0 +1,211 @@
+"""The `botgate` commands against a live `botgate serve`: the release workflow, status, sessions, errors, exit codes."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+from tests.admin.live import BOTGATE, LiveGateway, live_gateway
+from tests.admin.support import RO, RW, as_yaml, greeter
+from tests.redis_servers import RedisServer
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
+    """`botgate serve` on its own redis-server with a read-write and a read-only token."""
+    server = RedisServer(tmp_path_factory.mktemp("cli-redis")).start()
+    try:
+        env = {"BOTGATE_REDIS_URL": server.url, "BOTGATE_ADMIN_TOKENS": f"{RW},ro:{RO}"}
+        with live_gateway(tmp_path_factory.mktemp("cli-gateway"), env) as gateway:
+            yield gateway
+    finally:
+        server.stop()
+
+
+@dataclass
+class Run:
+    """What one command did: its exit code and output."""
+
+    code: int
+    out: str
+    err: str
+
+
+Botgate = Callable[..., Run]
+
+
+@pytest.fixture
+def botgate(live: LiveGateway, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Botgate:
+    """Run a `botgate` command in process against the live server; stdin is `stdin`."""
+    monkeypatch.delenv("BOTGATE_URL", raising=False)
+    monkeypatch.delenv("BOTGATE_TOKEN", raising=False)
+
+    def run(*args: str, token: str | None = RW, stdin: str = "") -> Run:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        argv = [*args, "--url", live.url, *(["--token", token] if token else [])]
+        code = main(argv)
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def definition_file(tmp_path: Path, document: dict[str, object]) -> str:
+    path = tmp_path / f"{document['bot']}-{document['version']}.yaml"
+    path.write_text(as_yaml(document))
+    return str(path)
+
+
+def hello(version: str) -> dict[str, object]:
+    """A bot of the workflow test's own, so the other tests' bots are untouched."""
+    return {**greeter(version), "bot": "hello"}
+
+
+def test_status_shows_the_rollout_and_a_table_of_versions(botgate: Botgate) -> None:
+    """Rollout lines, then VERSION / STATUS / ACTIVE SESSIONS / CREATED rows, newest first."""
+    run = botgate("status", "greeter")
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
+    assert lines[:3] == ["bot: greeter", "stable: highest published release (now 2.0.0)", "canary: none"]
+    assert lines[4].split() == ["VERSION", "STATUS", "ACTIVE", "SESSIONS", "CREATED"]
+    assert lines[5].split()[:3] == ["2.0.0", "published", "0"]
+    assert lines[6].split()[:3] == ["1.0.0", "published", "0"]
+
+
+def test_the_release_workflow(botgate: Botgate, tmp_path: Path) -> None:
+    """Draft, pin yourself, chat, publish, canary 10%, promote, unpublish the old version with drain."""
+    assert botgate("publish", definition_file(tmp_path, hello("1.0.0"))).out.splitlines() == [
+        "stored hello 1.0.0 as a draft",
+        "published hello 1.0.0",
+    ]
+    run = botgate("publish", definition_file(tmp_path, hello("1.1.0")), "--draft")
+    assert run.out == "stored hello 1.1.0 as a draft\n"
+    assert "me's next conversation: 1.1.0 (pin)" in botgate("pin", "hello", "me", "1.1.0").out
+
+    chat = botgate("chat", "hello", "--user", "me", stdin="hi\nAda\n")
+    assert chat.code == 0, chat.err
+    assert chat.out.splitlines() == [
+        "[1.1.0] What is your name?",
+        "[1.1.0] Hello, Ada, from 1.1.0",
+        "(conversation ended; the next message starts a new one)",
+    ]
+    assert botgate("chat", "hello", "--user", "someone-else", stdin="hi\n").out.startswith("[1.0.0]")
+
+    assert botgate("publish", definition_file(tmp_path, hello("1.1.0"))).out.splitlines()[-1] == "published hello 1.1.0"
+    run = botgate("rollout", "hello", "--stable", "1.0.0", "--canary", "1.1.0", "--percent", "10")
+    assert run.out.splitlines() == ["stable: 1.0.0", "canary: 1.1.0 for 10% of users"]
+    assert botgate("unpin", "hello", "me").code == 0
+    run = botgate("rollout", "hello", "--stable", "1.1.0", "--no-canary")
+    assert run.out.splitlines() == ["stable: 1.1.0", "canary: none"]
+    run = botgate("unpublish", "hello", "1.0.0")
+    assert run.out.startswith("unpublished hello 1.0.0")
+
+    status = botgate("status", "hello").out.splitlines()
+    assert status[1:3] == ["stable: 1.1.0", "canary: none"]
+    assert [line.split()[:2] for line in status[5:7]] == [["1.1.0", "published"], ["1.0.0", "unpublished"]]
+
+
+def test_sessions_and_transcript_show_a_users_conversations(botgate: Botgate) -> None:
+    """The session table and each message of the transcript name their version."""
+    assert botgate("chat", "echo", "--user", "carol", stdin="one\ntwo\n").code == 0
+    sessions = botgate("sessions", "echo", "carol").out.splitlines()
+    assert sessions[0].split()[:4] == ["CHANNEL", "SPACE", "VERSION", "STATUS"]
+    assert sessions[1].split()[:4] == ["rest", "-", "1.0.0", "ended"]
+    assert sessions[2] == "carol is not pinned; carol's next conversation: 1.0.0 (stable)"
+    transcript = botgate("transcript", "echo", "carol").out
+    assert "  [1.0.0] user: two\n  [1.0.0] bot: ECHO: two" in transcript
+    assert transcript.index("user: two") < transcript.index("user: one")  # newest conversation first
+    assert botgate("sessions", "echo", "nobody").out.startswith("nobody has no sessions with echo")
+
+
+@pytest.mark.parametrize(
+    ("args", "token", "code", "message"),
+    [
+        (("status", "nope"), RW, 1, "404 not_found: there is no bot named 'nope'"),
+        (("status", "greeter"), "wrong", 1, "401 unauthorized"),
+        (("status", "greeter"), None, 2, "no admin token"),
+        (("pin", "greeter", "alice", "1.0.0"), RO, 1, "403 forbidden"),
+        (("rollout", "greeter", "--canary", "9.9.9", "--percent", "5"), RW, 1, "canary.version: greeter has no"),
+        (("rollout", "greeter", "--canary", "2.0.0", "--percent", "150"), RW, 1, "canary.percent: must be from 0"),
+        (("rollout", "greeter", "--percent", "5"), RW, 2, "there is none: give --canary V"),
+        (("rollout", "greeter", "--no-canary", "--percent", "5"), RW, 2, "cannot be combined"),
+        (("unpublish", "greeter", "9.9.9"), RW, 1, "greeter has no version 9.9.9"),
+        (("publish", "/no/such/file.yaml"), RW, 2, "cannot read /no/such/file.yaml"),
+    ],
+    ids=[
+        "unknown bot",
+        "wrong token",
+        "no token",
+        "read-only token",
+        "canary unknown",
+        "percent out of range",
+        "percent without canary",
+        "contradicting flags",
+        "unknown version",
+        "missing file",
+    ],
+)
+def test_refusals_print_one_clear_message_and_exit_non_zero(
+    botgate: Botgate, args: tuple[str, ...], token: str | None, code: int, message: str
+) -> None:
+    """1 when the gateway refuses, 2 when the command could not be sent; the reason on stderr."""
+    run = botgate(*args, token=token)
+    assert (run.code, run.out) == (code, "")
+    assert run.err.startswith("botgate: ")
+    assert message in run.err
+
+
+def test_an_invalid_definition_file_lists_each_problem(botgate: Botgate, tmp_path: Path) -> None:
+    """The 422's problems are printed one per line with their paths."""
+    broken = {**hello("2.0.0"), "start": "nowhere"}
+    run = botgate("publish", definition_file(tmp_path, broken))
+    assert run.code == 1
+    assert "422 invalid" in run.err
+    assert "  start: " in run.err
+
+
+def test_an_unreachable_gateway_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing listening: a message naming the URL and exit code 2."""
+    code = main(["status", "greeter", "--url", "http://127.0.0.1:9", "--token", RW])
+    assert code == 2
+    assert "cannot reach the gateway at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse refuses a command missing its arguments with exit code 2."""
+    with pytest.raises(SystemExit) as info:
+        main(["chat", "greeter"])
+    assert info.value.code == 2
+    assert "--user" in capsys.readouterr().err
+
+
+def test_the_installed_command_reads_url_and_token_from_the_environment(live: LiveGateway) -> None:
+    """`botgate status` as a process: BOTGATE_URL and BOTGATE_TOKEN, exit 0; a refusal exits 1."""
+    env = {**os.environ, "BOTGATE_URL": live.url, "BOTGATE_TOKEN": RO}
+    ok = subprocess.run([str(BOTGATE), "status", "zipcode"], env=env, capture_output=True, text=True, timeout=30)
+    assert (ok.returncode, ok.stdout.splitlines()[0]) == (0, "bot: zipcode")
+    refused = subprocess.run([str(BOTGATE), "status", "nope"], env=env, capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 1
+    assert "404" in refused.stderr
+
+
+def test_serve_without_tokens_prints_one_generated_token_and_never_logs_it(tmp_path: Path) -> None:
+    """The token is shown once on stderr, works for the admin API, and appears in no log line."""
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        with live_gateway(tmp_path / "gateway", {"BOTGATE_REDIS_URL": server.url}) as gateway:
+            announced = gateway.announced()
+            token = announced.split("BOTGATE_TOKEN=")[1].split()[0]
+            assert announced.count(token) == 2  # the notice's two lines, and nothing else
+            code = main(["status", "greeter", "--url", gateway.url, "--token", token])
+            assert code == 0
+            assert token not in (tmp_path / "gateway" / "stdout.log").read_text()
+    finally:
+        server.stop()

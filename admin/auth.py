@@ -102,7 +102,8 @@ def authenticate(authorization: str | None, tokens: Sequence[AdminToken]) -> Adm
     credentials = credentials.strip()
     if scheme.lower() != "bearer" or not credentials:
         raise Unauthorized("the admin API needs a token: send the header 'Authorization: Bearer <token>'")
-    presented = _digest(credentials.encode("latin-1"))  # header text is latin-1 decoded bytes
+    # tokens are ASCII, so any non-ASCII text presented (however it was decoded) can never match
+    presented = _digest(credentials.encode("utf-8", "surrogatepass"))
     found: AdminToken | None = None
     for token in tokens:  # no early exit: every token costs the same comparison
         if hmac.compare_digest(presented, token.digest):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gateway.openapi_parts import BOT, JSON, errors, json_body, nullable, path_param, ref
 
 PREFIX = "/admin/v1"
-SECURITY = [{"bearer": []}]
+SECURITY: list[JSON] = [{"bearer": []}]
 VERSION = path_param("version", "A version string (PEP 440).", "2.0.0")
 USER = path_param("user", "The user's id as the channels know it.", "alice", {"type": "string", "minLength": 1})
 STRING = {"type": "string"}

@@ -61,6 +61,7 @@ class Settings:
     twilio_auth_token: str | None = field(default=None, repr=False)
     msapp_id: str | None = None
     msapp_password: str | None = field(default=None, repr=False)
+    msapp_tenant_id: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -87,4 +88,5 @@ class Settings:
             twilio_auth_token=env.get("BOTGATE_TWILIO_AUTH_TOKEN") or None,
             msapp_id=env.get("BOTGATE_MSAPP_ID") or None,
             msapp_password=env.get("BOTGATE_MSAPP_PASSWORD") or None,
+            msapp_tenant_id=env.get("BOTGATE_MSAPP_TENANT_ID") or None,
         )

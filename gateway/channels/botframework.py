@@ -14,7 +14,7 @@ from starlette.routing import Route
 from bot_versions.runtime import Activity
 from gateway.channels.body import parse_json, read_body
 from gateway.channels.botframework_auth import OPENID_URL, ChannelAuth, SigningKeys
-from gateway.channels.botframework_connector import TOKEN_URL, Connector
+from gateway.channels.botframework_connector import Connector, token_url_for
 from gateway.channels.fields import object_or_422, raise_problems, string_problems
 from gateway.channels.rest import version_header
 from gateway.services import services
@@ -34,9 +34,10 @@ class BotFramework:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, openid_url: str = OPENID_URL, token_url: str = TOKEN_URL
+        cls, settings: Settings, openid_url: str = OPENID_URL, token_url: str | None = None
     ) -> BotFramework:
         """Auth and token-bearing replies with an app id and password; open without them."""
+        token_url = token_url or token_url_for(settings.msapp_tenant_id)
         if settings.msapp_id and settings.msapp_password:
             auth = ChannelAuth(settings.msapp_id, SigningKeys(openid_url))
             return cls(auth, Connector((settings.msapp_id, settings.msapp_password), token_url))

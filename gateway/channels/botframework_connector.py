@@ -13,6 +13,13 @@ import httpx
 from bot_versions.errors import Unavailable
 
 TOKEN_URL = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+
+
+def token_url_for(tenant_id: str | None) -> str:
+    """Where a bot gets its reply tokens: its own tenant for single-tenant bots (Azure's default since 2025)."""
+    if tenant_id is None:
+        return TOKEN_URL
+    return f"https://login.microsoftonline.com/{quote(tenant_id, safe='')}/oauth2/v2.0/token"
 SCOPE = "https://api.botframework.com/.default"
 TIMEOUT_S = 10.0
 TOKEN_MARGIN_S = 300  # renew a little before expiry, so a token never lapses between fetch and use

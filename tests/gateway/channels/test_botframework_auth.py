@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.channels.botframework import BotFramework
 from gateway.channels.botframework_auth import ISSUER
+from gateway.channels.botframework_connector import token_url_for
 from gateway.settings import Settings
 from tests.gateway.channels.servers import Recorder, Served, serving
 from tests.gateway.channels.test_botframework import URL, message
@@ -216,3 +217,19 @@ async def test_auth_is_announced_at_start_up(redis: Redis) -> None:
         assert any(f"checks Bot Framework tokens for app id {APP_ID}" in line for line in gw.announced)
     async with running_gateway(redis, settings=Settings(redis_url="redis://test", msapp_id=APP_ID)) as gw:
         assert any(line.startswith("WARNING: only one of BOTGATE_MSAPP_ID") for line in gw.announced)
+
+
+@pytest.mark.parametrize(
+    ("tenant", "url"),
+    [
+        (None, "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"),
+        ("0a1b2c3d-0000-4000-8000-000000000000",
+         "https://login.microsoftonline.com/0a1b2c3d-0000-4000-8000-000000000000/oauth2/v2.0/token"),
+        ("a/b", "https://login.microsoftonline.com/a%2Fb/oauth2/v2.0/token"),
+    ],
+)
+def test_single_tenant_bots_get_reply_tokens_from_their_own_tenant(tenant: str | None, url: str) -> None:
+    """BOTGATE_MSAPP_TENANT_ID picks the token endpoint; without it the multi-tenant one is used."""
+    assert token_url_for(tenant) == url
+    settings = Settings(msapp_id="app", msapp_password="secret", msapp_tenant_id=tenant)
+    assert BotFramework.from_settings(settings).connector.token_url == url

@@ -76,7 +76,8 @@ def parse_tokens(entries: Sequence[str]) -> tuple[AdminToken, ...]:
 
 def generate_token() -> str:
     """A fresh random read-write token, for a gateway started with none configured."""
-    return secrets.token_urlsafe(32)
+    # hex, not URL-safe base64: a token starting with '-' would read as an option in `botgate ... --token`
+    return secrets.token_hex(32)
 
 
 def configured_or_generated(entries: Sequence[str]) -> tuple[tuple[AdminToken, ...], str | None]:

@@ -84,7 +84,8 @@ async def get_audit(request: Request) -> Response:
 def _limit(raw: str | None) -> int:
     if raw is None:
         return AUDIT_DEFAULT
-    if not raw.isdigit() or not 1 <= int(raw) <= AUDIT_MAX:
+    # isdigit() alone accepts digits such as '²' that int() refuses
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= AUDIT_MAX:
         details = [problem("limit", f"must be a whole number from 1 to {AUDIT_MAX}")]
         raise Invalid("limit is out of range", details=details)
     return int(raw)

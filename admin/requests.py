@@ -50,7 +50,7 @@ def url_user(request: Request) -> str:
 async def read_body(request: Request) -> bytes:
     """The raw body, refused with 413 as soon as it is known to be over MAX_BODY."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise TooLarge(f"the body is {declared} bytes; at most {MAX_BODY} are accepted")
     body = bytearray()
     async for chunk in request.stream():

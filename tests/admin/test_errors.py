@@ -70,6 +70,7 @@ CASES = [
     case("audit of unknown bot", "GET", "/bots/nope/audit", 404, "not_found"),
     case("audit limit 0", "GET", "/bots/greeter/audit?limit=0", 422, "invalid"),
     case("audit limit not a number", "GET", "/bots/greeter/audit?limit=many", 422, "invalid"),
+    case("audit limit a superscript digit", "GET", "/bots/greeter/audit?limit=%C2%B2", 422, "invalid"),
     case("unknown route", "GET", "/bots/greeter/no-such-route", 404, "not_found"),
     case("wrong method", "PATCH", ROLL, 405, "method_not_allowed"),
     case("no token", "PUT", ROLL, 401, "unauthorized", token=None, **STABLE_1),

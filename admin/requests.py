@@ -69,6 +69,7 @@ async def read_document(request: Request, *, optional: bool = False) -> Any:
 
 
 def problem(path: str, message: str) -> dict[str, str]:
+    """One problem of a request, at its path, as error details list it."""
     return {"path": path, "message": message}
 
 

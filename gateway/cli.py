@@ -19,6 +19,7 @@ from gateway.settings import Settings, SettingsError
 
 
 def serve(args: argparse.Namespace) -> int:
+    """`botgate serve`: check the configuration, make sure there is an admin token, run uvicorn."""
     try:
         settings = Settings.from_env()
         tokens = parse_tokens(settings.admin_tokens)
@@ -58,6 +59,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The `botgate` argument parser with every command."""
     p = argparse.ArgumentParser(prog="botgate", description="A gateway for versioned chat bots.")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="serve the gateway")
@@ -70,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; the exit code."""
     args = parser().parse_args(argv)
     code: int = args.func(args)
     return code

@@ -41,6 +41,7 @@ def _definition(path: Path) -> tuple[bytes, str, str, str]:
 
 
 def publish(client: GatewayClient, args: argparse.Namespace) -> int:
+    """`botgate publish FILE [--draft]`: store the definition, then publish it unless --draft."""
     body, content_type, bot, version = _definition(Path(args.file))
     path = f"/bots/{segment(bot)}/versions/{segment(version)}"
     stored = client.admin("PUT", path, content=body, headers={"Content-Type": content_type})
@@ -56,6 +57,7 @@ def publish(client: GatewayClient, args: argparse.Namespace) -> int:
 
 
 def unpublish(client: GatewayClient, args: argparse.Namespace) -> int:
+    """`botgate unpublish BOT VERSION [--reset]`."""
     in_flight = "reset" if args.reset else "drain"
     path = f"/bots/{segment(args.bot)}/versions/{segment(args.version)}/unpublish"
     view = client.admin("POST", path, json={"in_flight": in_flight}).json()
@@ -87,6 +89,7 @@ def _rollout_change(current: dict[str, Any], args: argparse.Namespace) -> dict[s
 
 
 def rollout(client: GatewayClient, args: argparse.Namespace) -> int:
+    """`botgate rollout BOT [flags]`: change what the flags name, then show the rollout."""
     path = f"/bots/{segment(args.bot)}/rollout"
     current = client.admin("GET", path).json()
     changing = args.stable or args.no_stable or args.canary or args.percent is not None or args.no_canary
@@ -98,6 +101,7 @@ def rollout(client: GatewayClient, args: argparse.Namespace) -> int:
 
 
 def pin(client: GatewayClient, args: argparse.Namespace) -> int:
+    """`botgate pin BOT USER VERSION`."""
     path = f"/bots/{segment(args.bot)}/pins/{segment(args.user)}"
     view = client.admin("PUT", path, json={"version": args.version}).json()
     print(f"pinned {args.user} to {args.bot} {view['pin']}; {cli_output.next_text(view)}")
@@ -105,23 +109,27 @@ def pin(client: GatewayClient, args: argparse.Namespace) -> int:
 
 
 def unpin(client: GatewayClient, args: argparse.Namespace) -> int:
+    """`botgate unpin BOT USER`."""
     view = client.admin("DELETE", f"/bots/{segment(args.bot)}/pins/{segment(args.user)}").json()
     print(f"{args.user} has no pin on {args.bot}; {cli_output.next_text(view)}")
     return 0
 
 
 def status(client: GatewayClient, args: argparse.Namespace) -> int:
+    """`botgate status BOT`: rollout, versions table, pins."""
     print(cli_output.status_text(client.admin("GET", f"/bots/{segment(args.bot)}").json()))
     return 0
 
 
 def sessions(client: GatewayClient, args: argparse.Namespace) -> int:
+    """`botgate sessions BOT USER`."""
     path = f"/bots/{segment(args.bot)}/sessions/{segment(args.user)}"
     print(cli_output.sessions_text(client.admin("GET", path).json()))
     return 0
 
 
 def transcript(client: GatewayClient, args: argparse.Namespace) -> int:
+    """`botgate transcript BOT USER`."""
     path = f"/bots/{segment(args.bot)}/sessions/{segment(args.user)}/transcript"
     print(cli_output.transcript_text(client.admin("GET", path).json()))
     return 0

@@ -21,6 +21,7 @@ def when(iso: str | None) -> str:
 
 
 def canary_text(canary: JSON | None) -> str:
+    """A canary as words, or none."""
     return "none" if canary is None else f"{canary['version']} for {canary['percent']:g}% of users"
 
 

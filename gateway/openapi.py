@@ -66,4 +66,5 @@ def openapi_document(routes: Sequence[BaseRoute]) -> JSON:
 
 
 async def openapi_json(request: Request) -> Response:
+    """GET /openapi.json: the document of this app's routes."""
     return JSONResponse(openapi_document(request.app.routes))

@@ -43,14 +43,17 @@ SCHEMAS: JSON = {
 
 
 def ref(name: str) -> JSON:
+    """A reference to a schema of the document."""
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 def nullable(schema: JSON) -> JSON:
+    """The schema, or null."""
     return {"anyOf": [schema, {"type": "null"}]}
 
 
 def json_body(schema: JSON, description: str) -> JSON:
+    """A JSON body with its schema."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
@@ -66,6 +69,7 @@ def errors(*statuses: int) -> JSON:
 
 
 def path_param(name: str, description: str, example: str, schema: JSON | None = None) -> JSON:
+    """A required path parameter, with the example schemathesis and readers start from."""
     return {
         "name": name,
         "in": "path",

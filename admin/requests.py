@@ -12,8 +12,9 @@ from typing import Any
 from starlette.requests import Request
 
 from bot_versions.documents import parse_document
-from bot_versions.errors import Invalid, NotFound, TooLarge
+from bot_versions.errors import Invalid, NotFound
 from bot_versions.model import InFlight, canonical_version, is_valid_bot_name
+from gateway.channels.body import read_body
 from middleware.receive import MAX_ID
 
 MAX_BODY = 256 * 1024  # a definition is a few KiB; this leaves room for large flows
@@ -47,22 +48,9 @@ def url_user(request: Request) -> str:
     return user
 
 
-async def read_body(request: Request) -> bytes:
-    """The raw body, refused with 413 as soon as it is known to be over MAX_BODY."""
-    declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
-        raise TooLarge(f"the body is {declared} bytes; at most {MAX_BODY} are accepted")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise TooLarge(f"the body is over {MAX_BODY} bytes; at most {MAX_BODY} are accepted")
-    return bytes(body)
-
-
 async def read_document(request: Request, *, optional: bool = False) -> Any:
     """The body as plain data: YAML when Content-Type says so, JSON otherwise; None for an allowed empty body."""
-    body = await read_body(request)
+    body = await read_body(request, MAX_BODY)
     if optional and not body.strip():
         return None
     return parse_document(body, request.headers.get("content-type"))

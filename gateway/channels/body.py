@@ -15,7 +15,7 @@ MAX_BODY = 64 * 1024
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     """The body, refused with 413 as soon as it is known to exceed `limit` (header or stream)."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"the body is {declared} bytes; at most {limit} are accepted")
     chunks = []
     size = 0

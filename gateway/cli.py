@@ -42,8 +42,10 @@ def serve(args: argparse.Namespace) -> int:
     configure(settings.log_format)
     base = f"http://{args.host}:{args.port}"
     print(
-        f"botgate serving on {base}  (try: curl -s {base}/v1/bots/greeter/messages "
-        '-d \'{"user": "me", "text": "hi"}\')',
+        f"botgate serving on {base}\n"
+        f"  web chat:  {base}/chat/greeter\n"
+        f"  REST:      curl -s {base}/v1/bots/greeter/messages -d '{{\"user\": \"me\", \"text\": \"hi\"}}'\n"
+        f"  admin API: {base}/admin/v1/bots (Authorization: Bearer <token>), schema at {base}/openapi.json",
         file=sys.stderr,
     )
     uvicorn.run(

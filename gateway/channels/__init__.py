@@ -12,14 +12,11 @@ ROUTES: list[BaseRoute] = [*rest.routes, *webchat.routes, *twilio_sms.routes, *b
 
 def startup_notes(settings: Settings) -> list[str]:
     """What the channels need to tell the operator at start-up (e.g. a channel running without auth)."""
+    notes = []
     if settings.public_url:
+        # Behind a proxy the address users reach differs from the one served on, which `botgate serve` prints.
         base = settings.public_url.rstrip("/")
-        notes = [f"Web chat: open {base}/chat/<bot> in a browser, e.g. {base}/chat/greeter"]
-    else:
-        notes = [
-            "Web chat: open /chat/<bot> on this server in a browser (with `make run`: "
-            "http://127.0.0.1:8000/chat/greeter)"
-        ]
+        notes.append(f"Web chat: open {base}/chat/<bot> in a browser, e.g. {base}/chat/greeter")
     if settings.msapp_id and settings.msapp_password:
         notes.append(
             "Bot Framework endpoint /v1/bots/<bot>/activities checks Bot Framework tokens for app id "

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
+
+from tests.redis_servers import free_port
 
 
 def serve(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -39,3 +45,31 @@ def test_several_workers_need_a_shared_redis() -> None:
     result = serve({}, "--workers", "2")
     assert result.returncode == 2
     assert "BOTGATE_REDIS_URL" in result.stderr
+
+
+def test_serve_prints_the_chat_url_the_admin_token_and_the_embedded_warning_then_serves(tmp_path: Path) -> None:
+    """What `make run` shows a newcomer, and the gateway it starts answering on that address."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+            env={"PATH": "/usr/bin:/bin"}, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while "nothing is kept across restarts" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        r = httpx.post(f"{base}/v1/bots/greeter/messages", json={"user": "me", "text": "hi"})
+        assert r.json()["replies"] == [{"text": "What is your name?"}]
+        printed = log.read_text()
+        assert f"{base}/chat/greeter" in printed
+        token = re.search(r"export BOTGATE_TOKEN=(\w+)", printed)
+        assert token is not None
+        admin = httpx.get(f"{base}/admin/v1/bots", headers={"Authorization": f"Bearer {token.group(1)}"})
+        assert admin.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

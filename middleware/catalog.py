@@ -33,6 +33,7 @@ class Catalog:
         self._states: dict[str, tuple[float, BotState | None]] = {}
         self._loading: dict[str, asyncio.Future[BotState | None]] = {}
         self._versions: dict[tuple[str, str], tuple[BotVersion, Runtime]] = {}
+        self._replayable: dict[str, tuple[BotState, bool]] = {}
 
     async def state(self, bot: str) -> BotState | None:
         """The bot's state, re-read when older than `max_age`; concurrent readers share one read."""
@@ -72,3 +73,25 @@ class Catalog:
             found = (definition, build_runtime(definition, self.caller))
             self._versions[(bot, version)] = found
         return found
+
+    async def replayable(self, bot: str) -> bool:
+        """Whether a turn of this bot may run twice with only one run kept: no version of it reaches out."""
+        state = await self.state(bot)
+        if state is None:
+            return False
+        known = self._replayable.get(bot)
+        if known is not None and known[0] is state:
+            return known[1]
+        try:
+            definitions = [(await self.version(bot, v))[0] for v in state.versions]
+        except NotFound:
+            return False
+        replayable = all(_keeps_to_itself(d) for d in definitions)
+        self._replayable[bot] = (state, replayable)
+        return replayable
+
+
+def _keeps_to_itself(version: BotVersion) -> bool:
+    # A flow is a pure function of state and message unless it has `call` steps; other runtimes call out.
+    steps = version.document.get("steps", {})
+    return version.runtime == "flow" and not any("call" in step for step in steps.values())

@@ -17,7 +17,7 @@ from middleware.keys import SessionKeys
 from middleware.pipeline import Middleware, build, with_hooks
 from middleware.receive import Receive
 from middleware.send import Send
-from middleware.store import SessionStore
+from middleware.store import SessionStore, Stale
 from middleware.turn import RunTurn
 
 log = structlog.get_logger("botgate.turn")
@@ -36,17 +36,26 @@ class TurnRunner:
         self.store = store
         self.catalog = catalog
         self.log_text = log_text
-        self._chain = build(
-            with_hooks(Receive(), Bind(store, catalog), RunTurn(catalog), Send(store), middleware)
-        )
+        self.middleware = tuple(middleware)
+        self._chain = build(with_hooks(Receive(), Bind(store, catalog), RunTurn(catalog), Send(store), middleware))
 
     async def handle(self, activity: Activity) -> TurnContext:
         """Run the turn; the context holds the replies and the session it ended in."""
-        ctx = TurnContext(activity, SessionKeys.of(activity.bot, activity.channel, activity.user, activity.space))
+        session_keys = SessionKeys.of(activity.bot, activity.channel, activity.user, activity.space)
+        ctx = TurnContext(activity, session_keys)
         started = time.perf_counter()
         outcome = "ok"
+        tries = 1
         try:
-            await self._chain(ctx)
+            # Operators' hooks may have side effects, so only the built-in stages ever run a turn twice.
+            speculate = not self.middleware and await self.catalog.replayable(activity.bot)
+            async with self.store.serving(session_keys, speculate=speculate):
+                try:
+                    await self._chain(ctx)
+                except Stale:  # the cached session was out of date: run again on the stored one, under its lock
+                    ctx = TurnContext(activity, session_keys)
+                    tries = 2
+                    await self._chain(ctx)
         except BotgateError as exc:
             outcome = exc.code
             raise
@@ -54,10 +63,10 @@ class TurnRunner:
             outcome = "error"
             raise
         finally:
-            self._log(ctx, outcome, time.perf_counter() - started)
+            self._log(ctx, outcome, tries, time.perf_counter() - started)
         return ctx
 
-    def _log(self, ctx: TurnContext, outcome: str, seconds: float) -> None:
+    def _log(self, ctx: TurnContext, outcome: str, tries: int, seconds: float) -> None:
         a = ctx.activity
         fields: dict[str, Any] = {
             "bot": a.bot,
@@ -67,6 +76,7 @@ class TurnRunner:
             "decision": ctx.decision.value if ctx.decision else None,
             "outcome": "duplicate" if ctx.stored_response is not None else outcome,
             "saved": ctx.saved,
+            "tries": tries,
             "replies": len(ctx.replies),
             "duration_ms": round(seconds * 1000, 2),
         }

@@ -1,4 +1,9 @@
-"""The session store on Redis: turn lock, session load and save, transcript, duplicates, counters."""
+"""The session store on Redis: turn lock, session load and save, transcript, duplicates, counters.
+
+A turn costs one Redis call when this process saved the session last and nothing moved it since
+(`attempt.lua`, run on the cached copy), and two otherwise (`begin.lua` then `commit.lua`, or a
+failed attempt doing begin's work and then `commit.lua`). docs/architecture.md tells the protocol.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -17,21 +23,23 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot_versions.errors import Unavailable
-from middleware import keys
+from middleware.counters import Counters
 from middleware.keys import SessionKeys
 from middleware.local_locks import KeyedLocks
 from middleware.session import Session
+from middleware.session_cache import SessionCache
 
 log = structlog.get_logger("botgate.store")
 
 
-def _script(name: str) -> str:
-    return (files("middleware") / "lua" / name).read_text()
+def _script(*names: str) -> str:
+    """A script's source, with the shared Lua functions it needs in front of it."""
+    return "\n".join((files("middleware") / "lua" / name).read_text() for name in names)
 
 
 @dataclass(frozen=True, slots=True)
 class StoreLimits:
-    """How long locks live and waits last, and how much history is kept."""
+    """How long locks live and waits last, how much history is kept, how many sessions each process caches."""
 
     lease_ms: int = 10_000
     wait_ms: int = 5_000
@@ -39,6 +47,7 @@ class StoreLimits:
     transcript_ttl_s: int = 30 * 24 * 3600
     conversations_kept: int = 20
     seen_ttl_s: int = 24 * 3600
+    cached_sessions: int = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,19 +62,41 @@ class TranscriptEntry:
 
 @dataclass(slots=True)
 class Lease:
-    """A held turn lock and what was loaded under it."""
+    """A turn's hold on a session: a held lock, or (`speculative`) a cached copy to save with `attempt.lua`."""
 
     keys: SessionKeys
     token: str
     session: Session | None
     seen: dict[str, Any] | None = None
     released: bool = False
+    speculative: bool = False
+    stamp: str = ""  # the stamp of the session this lease was given, checked by attempt.lua
 
 
 class Fenced(Unavailable):
     """The lease lapsed and another turn moved the session on: this turn's save was refused."""
 
     code = "session_moved_on"
+
+
+class Stale(Exception):
+    """A turn run on the cached session could not be saved as it was: the runner runs it again."""
+
+
+@dataclass(slots=True)
+class _Scope:
+    """One message's hold on its session across the runner's attempts; the process-local lock is held throughout."""
+
+    keys: SessionKeys
+    speculate: bool
+    deadline: float
+    held: Lease | None = None  # the lock a failed attempt took: the next attempt runs under it
+    token: str = ""
+    entry: str = ""  # the queue entry a failed attempt left: the next attempt waits with it
+    seen: dict[str, Any] | None = None  # the message was answered before: the next attempt answers the same
+
+
+_SCOPE: ContextVar[_Scope | None] = ContextVar("botgate_session_scope", default=None)
 
 
 @contextmanager
@@ -84,46 +115,55 @@ class SessionStore:
     def __init__(self, redis: Redis, limits: StoreLimits | None = None) -> None:
         self.redis = redis
         self.limits = limits or StoreLimits()
-        self._begin = redis.register_script(_script("begin.lua"))
-        self._commit = redis.register_script(_script("commit.lua"))
+        self._begin = redis.register_script(_script("lock.lua", "begin.lua"))
+        self._commit = redis.register_script(_script("save.lua", "commit.lua"))
+        self._attempt = redis.register_script(_script("lock.lua", "save.lua", "attempt.lua"))
         self._release = redis.register_script(_script("release.lua"))
+        self._counters = Counters(redis.register_script(_script("count.lua")))
         self._local = KeyedLocks()
+        self._cache = SessionCache(self.limits.cached_sessions)
 
-    @asynccontextmanager
-    async def turn(self, session_keys: SessionKeys, message_id: str | None) -> AsyncIterator[Lease]:
-        """Hold the session's turn lock for the block; raise Unavailable if it stays busy."""
-        deadline = time.monotonic() + self.limits.wait_ms / 1000
-        async with AsyncExitStack() as stack:
-            try:
-                async with asyncio.timeout(self.limits.wait_ms / 1000):
-                    await stack.enter_async_context(self._local.hold(session_keys.tag))
-            except TimeoutError:
-                raise _busy() from None
-            lease = await self._acquire(session_keys, message_id, deadline)
-            try:
-                yield lease
-            finally:
-                if not lease.released:
-                    await self._release_quietly(lease.keys, lease.token, "")
+    def serving(self, session_keys: SessionKeys, *, speculate: bool) -> Serving:
+        """Hold the session for one message across its attempts; `speculate` lets the first run on the cache."""
+        return Serving(self, session_keys, speculate and self._cache.size > 0)
 
-    async def _acquire(self, session_keys: SessionKeys, message_id: str | None, deadline: float) -> Lease:
+    def turn(self, session_keys: SessionKeys, message_id: str | None) -> Turn:
+        """Hold the session's turn for the block; raise Unavailable if it stays busy."""
+        return Turn(self, session_keys, message_id)
+
+    async def _lease(self, scope: _Scope, session_keys: SessionKeys, message_id: str | None) -> Lease:
+        if scope.seen is not None:
+            return Lease(session_keys, "", None, seen=scope.seen, released=True)
+        if scope.held is not None:
+            lease, scope.held = scope.held, None
+            return lease
+        if scope.entry:
+            entry, scope.entry = scope.entry, ""
+            return await self._acquire(session_keys, message_id, scope.deadline, scope.token, entry)
         token = secrets.token_hex(8)
-        entry = ""
+        if scope.speculate:
+            scope.speculate = False  # one attempt on the cache per message; a re-run takes the lock
+            cached = self._cache.get(session_keys.tag)
+            if cached is None:  # most sessions this process has not seen are new ones
+                return Lease(session_keys, token, None, speculative=True)
+            return Lease(session_keys, token, cached.session(), speculative=True, stamp=cached.stamp)
+        return await self._acquire(session_keys, message_id, scope.deadline, token, "")
+
+    async def _acquire(
+        self, session_keys: SessionKeys, message_id: str | None, deadline: float, token: str, entry: str
+    ) -> Lease:
         script_keys = [session_keys.session, session_keys.lock, session_keys.queue]
         if message_id is not None:
             script_keys.append(session_keys.seen(message_id))
         pause = 0.002
         with store_errors():
             while True:
-                remaining_ms = int((deadline - time.monotonic()) * 1000)
                 reply = await self._begin(
-                    keys=script_keys, args=[token, self.limits.lease_ms, max(remaining_ms, 0), entry]
+                    keys=script_keys, args=[token, self.limits.lease_ms, _remaining_ms(deadline), entry]
                 )
                 kind = _text(reply[0])
                 if kind == "ok":
-                    doc, rev = _text(reply[1]), int(reply[2])
-                    session = Session.from_json(doc, rev) if doc else None
-                    return Lease(session_keys, token, session)
+                    return self._loaded(session_keys, token, reply)
                 if kind == "seen":
                     return Lease(session_keys, token, None, seen=json.loads(reply[1]), released=True)
                 entry = _text(reply[1])
@@ -132,6 +172,13 @@ class SessionStore:
                     raise _busy()
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 0.05)
+
+    def _loaded(self, session_keys: SessionKeys, token: str, reply: list[Any]) -> Lease:
+        doc, rev, stamp = _text(reply[1]), int(reply[2]), _text(reply[3])
+        if not doc:
+            return Lease(session_keys, token, None)
+        self._cache.put(session_keys.tag, doc, rev, stamp)
+        return Lease(session_keys, token, Session.from_json(doc, rev), stamp=stamp)
 
     async def commit(
         self,
@@ -143,51 +190,62 @@ class SessionStore:
         response: dict[str, Any] | None,
         message_id: str | None,
     ) -> Session:
-        """Save the session if nothing moved it since the lease was taken; raise Fenced otherwise."""
+        """Save the session if nothing moved it since the lease was taken; raise Fenced (or Stale) otherwise."""
         sk = lease.keys
         expected = lease.session.revision if lease.session else 0
-        script_keys = [sk.session, sk.lock, sk.conversations, sk.transcript(after.conversation)]
-        seen_value = ""
+        script_keys = [sk.session, sk.lock, sk.queue, sk.conversations, sk.transcript(after.conversation)]
+        plan: dict[str, Any] = {
+            "conversation": after.conversation,
+            "new": new_conversation,
+            "rows": [[e.role, e.text, e.version, e.at_ms] for e in transcript],
+            "transcript_maxlen": self.limits.transcript_maxlen,
+            "transcript_ttl_s": self.limits.transcript_ttl_s,
+            "conversations_kept": self.limits.conversations_kept,
+        }
         if message_id is not None and response is not None:
             script_keys.append(sk.seen(message_id))
-            seen_value = json.dumps(response, separators=(",", ":"), ensure_ascii=False)
-        args: list[Any] = [
-            lease.token,
-            expected,
-            after.to_json(),
-            "1" if new_conversation else "0",
-            after.conversation,
-            self.limits.transcript_maxlen,
-            self.limits.transcript_ttl_s,
-            self.limits.conversations_kept,
-            seen_value,
-            self.limits.seen_ttl_s,
-        ]
-        for e in transcript:
-            args += [e.role, e.text, e.version, e.at_ms]
+            plan["seen"] = _dumps(response)
+            plan["seen_ttl_s"] = self.limits.seen_ttl_s
+        doc = after.to_json()
+        if lease.speculative:
+            revision = await self._save_attempt(lease, expected, doc, _dumps(plan), script_keys)
+        else:
+            revision = await self._save_locked(lease, expected, doc, _dumps(plan), script_keys)
+        lease.released = True  # the script freed the lock, or never took one
+        self._cache.put(sk.tag, doc, revision, lease.token)
+        return after.evolve(revision=revision)
+
+    async def _save_locked(self, lease: Lease, expected: int, doc: str, plan: str, script_keys: list[str]) -> int:
         with store_errors():
-            reply = await self._commit(keys=script_keys, args=args)
+            reply = await self._commit(keys=script_keys, args=[lease.token, expected, doc, plan])
         if _text(reply[0]) != "ok":
-            log.warning("turn_fenced", session=sk.tag, expected_revision=expected, found_revision=int(reply[1]))
+            self._cache.drop(lease.keys.tag)
+            log.warning("turn_fenced", session=lease.keys.tag, expected_revision=expected, found_revision=int(reply[1]))
             raise Fenced("this session moved on while the turn ran; send the message again", retry_after=1)
-        lease.released = True  # the commit script freed the lock
-        return after.evolve(revision=int(reply[1]))
+        return int(reply[1])
+
+    async def _save_attempt(self, lease: Lease, expected: int, doc: str, plan: str, script_keys: list[str]) -> int:
+        scope = _SCOPE.get()
+        if scope is None or scope.keys.tag != lease.keys.tag:
+            raise RuntimeError("a speculative lease is saved only inside the store's serving() block")
+        args = [lease.token, self.limits.lease_ms, _remaining_ms(scope.deadline), expected, lease.stamp, doc, plan]
+        with store_errors():
+            reply = await self._attempt(keys=script_keys, args=args)
+        kind = _text(reply[0])
+        if kind == "saved":
+            return int(reply[1])
+        if kind == "seen":
+            scope.seen = json.loads(reply[1])
+        elif kind == "ok":
+            scope.held = self._loaded(lease.keys, lease.token, reply)
+        else:
+            scope.token, scope.entry = lease.token, _text(reply[1])
+        raise Stale()
 
     async def count(self, bot: str, deltas: dict[str, int], *, user: str | None, session_tag: str) -> None:
         """Move the per-version active counters and, for a first session, index it under its user."""
-        if not deltas and user is None:
-            return
-        # The turn is already saved: failing it now would make the client send it again, so a lost
-        # counter update is logged (counters drift by one) rather than turned into an error.
-        try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for version, delta in deltas.items():
-                    pipe.hincrby(keys.active_counts(bot), version, delta)
-                if user is not None:
-                    pipe.sadd(keys.user_sessions(bot, user), session_tag)
-                await pipe.execute()
-        except RedisError as exc:
-            log.warning("counter_update_failed", bot=bot, deltas=deltas, error=type(exc).__name__)
+        if deltas or user is not None:
+            await self._counters.move(bot, deltas, user, session_tag)
 
     async def _release_quietly(self, session_keys: SessionKeys, token: str, entry: str) -> None:
         # Failing to release is survivable (the lease runs out), so it must not mask the real error.
@@ -203,8 +261,76 @@ class SessionStore:
         return Session.from_json(doc, int(rev)) if doc else None
 
 
+class Serving:
+    """One message's hold on its session: the process-local lock, and the `_Scope` its attempts share."""
+
+    __slots__ = ("_reset", "scope", "store")
+
+    def __init__(self, store: SessionStore, session_keys: SessionKeys, speculate: bool) -> None:
+        self.store = store
+        self.scope = _Scope(session_keys, speculate, time.monotonic() + store.limits.wait_ms / 1000)
+
+    async def __aenter__(self) -> None:
+        if not await self.store._local.acquire(self.scope.keys.tag, self.store.limits.wait_ms / 1000):
+            raise _busy()
+        self._reset = _SCOPE.set(self.scope)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        _SCOPE.reset(self._reset)
+        scope = self.scope
+        try:
+            if scope.held is not None:
+                await self.store._release_quietly(scope.keys, scope.held.token, "")
+            elif scope.entry:
+                await self.store._release_quietly(scope.keys, scope.token, scope.entry)
+        finally:
+            self.store._local.release(scope.keys.tag)
+
+
+class Turn:
+    """One attempt at a turn: yields its Lease, and frees the Redis lock unless the save already did."""
+
+    __slots__ = ("_own", "keys", "lease", "message_id", "store")
+
+    def __init__(self, store: SessionStore, session_keys: SessionKeys, message_id: str | None) -> None:
+        self.store = store
+        self.keys = session_keys
+        self.message_id = message_id
+        self._own: Serving | None = None
+
+    async def __aenter__(self) -> Lease:
+        scope = _SCOPE.get()
+        if scope is None or scope.keys.tag != self.keys.tag:  # called outside the runner (tests, admin)
+            self._own = Serving(self.store, self.keys, speculate=False)
+            await self._own.__aenter__()
+            scope = self._own.scope
+        try:
+            self.lease = await self.store._lease(scope, self.keys, self.message_id)
+        except BaseException as exc:
+            if self._own is not None:
+                await self._own.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        return self.lease
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        try:
+            if not self.lease.released and not self.lease.speculative:
+                await self.store._release_quietly(self.keys, self.lease.token, "")
+        finally:
+            if self._own is not None:
+                await self._own.__aexit__(*exc_info)
+
+
 def _busy() -> Unavailable:
     return Unavailable("this conversation is busy with an earlier message; retry shortly", retry_after=1)
+
+
+def _remaining_ms(deadline: float) -> int:
+    return max(int((deadline - time.monotonic()) * 1000), 0)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _text(value: bytes | str) -> str:

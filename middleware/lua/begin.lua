@@ -1,8 +1,6 @@
 -- Take a session's turn lock in arrival order, or report a duplicate message, and load the session.
 -- KEYS: session, lock, queue[, seen]   ARGV: token, lease_ms, wait_ms, entry ('' on the first try)
--- Returns {'ok', doc, rev} | {'wait', entry} | {'seen', stored_response}
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- Returns {'ok', doc, rev, stamp} | {'wait', entry} | {'seen', stored_response}
 local token, lease, wait, entry = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 
 if #KEYS == 4 then
@@ -13,28 +11,7 @@ if #KEYS == 4 then
   end
 end
 
--- A waiter whose process died never dequeues itself: drop it once its deadline has passed.
-while true do
-  local head = redis.call('LINDEX', KEYS[3], 0)
-  if not head or head == entry then break end
-  local deadline = tonumber(string.match(head, '^(%d+)|'))
-  if deadline == nil or deadline >= now then break end
-  redis.call('LPOP', KEYS[3])
-end
-
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  local head = redis.call('LINDEX', KEYS[3], 0)
-  if not head or head == entry then
-    if head then redis.call('LPOP', KEYS[3]) end
-    redis.call('SET', KEYS[2], token, 'PX', lease)
-    local s = redis.call('HMGET', KEYS[1], 'doc', 'rev')
-    return {'ok', s[1] or '', s[2] or '0'}
-  end
-end
-
-if entry == '' then
-  entry = (now + wait + lease) .. '|' .. token
-  redis.call('RPUSH', KEYS[3], entry)
-  redis.call('PEXPIRE', KEYS[3], wait + 2 * lease)
-end
-return {'wait', entry}
+local now = now_ms()
+drop_dead_waiters(now, entry)
+if next_in_line(entry) then return lock_and_load(token, lease) end
+return wait_in_line(now, entry, token, wait, lease)

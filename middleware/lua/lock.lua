@@ -1,5 +1,6 @@
 -- Shared by begin.lua and attempt.lua (prepended when the store loads them): the FIFO turn lock.
--- KEYS[2] is the lock (holder token, PX lease), KEYS[3] the queue of waiters, `deadline|token`, oldest first.
+-- KEYS[2] is the lock (holder token, PX lease), KEYS[3] the queue of waiters, `deadline|token`, oldest first;
+-- a waiter's deadline is one lease after its last poll.
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -27,14 +28,18 @@ local function next_in_line(entry)
   return true
 end
 
--- Join the queue (once) and say how to wait.
+-- Keep `entry` ('' for a newcomer) in line with a fresh deadline, and say how to wait. Live waiters poll far
+-- more often than once a lease, so a waiter whose process died holds the line up for at most one lease.
 local function wait_in_line(now, entry, token, wait, lease)
-  if entry == '' then
-    entry = (now + wait + lease) .. '|' .. token
-    redis.call('RPUSH', KEYS[3], entry)
-    redis.call('PEXPIRE', KEYS[3], wait + 2 * lease)
+  local fresh = (now + lease) .. '|' .. token
+  local at = entry ~= '' and redis.call('LPOS', KEYS[3], entry) or nil
+  if at then
+    redis.call('LSET', KEYS[3], at, fresh)
+  else  -- a newcomer, or a waiter that stalled so long it was dropped: to the back of the line
+    redis.call('RPUSH', KEYS[3], fresh)
   end
-  return {'wait', entry}
+  redis.call('PEXPIRE', KEYS[3], wait + 2 * lease)
+  return {'wait', fresh}
 end
 
 -- Take the lock and return the session as it is stored.

@@ -142,3 +142,19 @@ def test_session_keys_escape_separators_so_sessions_never_collide() -> None:
     """User 'a:b' without a space and user 'a' in space 'b' are different sessions."""
     assert SessionKeys.of("bot", "rest", "a:b").session != SessionKeys.of("bot", "rest", "a", "b").session
     assert SessionKeys.of("bot", "rest", "x}y").tag == "{bot:rest:x%7Dy}"
+
+
+async def test_a_waiter_that_stops_polling_holds_the_line_up_for_one_lease_not_its_whole_wait(redis: Redis) -> None:
+    """A waiter's place lasts one lease past its last poll: a process that died mid-wait frees the line soon."""
+    dead = SessionStore(redis, StoreLimits(lease_ms=300, wait_ms=60_000))
+    async with dead.turn(ALICE, None):
+        pass
+    holder = SessionStore(redis)
+    async with holder.turn(ALICE, None):
+        # `dead` queues behind the holder once and never asks again, as if its process had been killed
+        args = ["dead-token", dead.limits.lease_ms, dead.limits.wait_ms, ""]
+        reply = await dead._begin(keys=[ALICE.session, ALICE.lock, ALICE.queue], args=args)
+        assert reply[0] == b"wait"
+    saved = await run_turn(SessionStore(redis, StoreLimits(wait_ms=2_000)), "after-the-dead-waiter")
+    assert saved.state["marks"] == ["after-the-dead-waiter"]
+    assert await redis.llen(ALICE.queue) == 0

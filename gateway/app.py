@@ -31,7 +31,7 @@ from gateway.settings import Settings
 from middleware.catalog import Catalog
 from middleware.pipeline import Middleware
 from middleware.runner import TurnRunner
-from middleware.store import SessionStore, StoreLimits
+from middleware.store import SessionStore
 
 log = structlog.get_logger("botgate.app")
 
@@ -54,7 +54,7 @@ async def build_services(
     client = redis if redis is not None else connect(settings)
     registry = Registry(client, clock)
     caller = HttpCaller(settings.call_hosts)
-    store = SessionStore(client, StoreLimits(lease_ms=settings.lock_lease_ms, wait_ms=settings.lock_wait_ms))
+    store = SessionStore(client, settings.store_limits())
     catalog = Catalog(registry, caller)
     runner = TurnRunner(store, catalog, middleware, log_text=settings.log_text)
     return Services(settings, client, registry, store, catalog, runner, caller, clock)

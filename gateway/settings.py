@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from middleware.store import StoreLimits
+
 LOG_FORMATS = ("json", "console")
 
 
@@ -54,6 +56,7 @@ class Settings:
     lock_lease_ms: int = 10_000
     lock_wait_ms: int = 5_000
     redis_timeout_s: float = 2.0
+    session_cache: int = 50_000
     call_hosts: frozenset[str] = field(default_factory=frozenset)
     log_format: str = "console"
     log_text: bool = False
@@ -62,6 +65,10 @@ class Settings:
     msapp_id: str | None = None
     msapp_password: str | None = field(default=None, repr=False)
     msapp_tenant_id: str | None = None
+
+    def store_limits(self) -> StoreLimits:
+        """The session store's lease, wait and cache size these settings ask for."""
+        return StoreLimits(lease_ms=self.lock_lease_ms, wait_ms=self.lock_wait_ms, cached_sessions=self.session_cache)
 
     @property
     def embedded(self) -> bool:
@@ -81,6 +88,7 @@ class Settings:
             lock_lease_ms=_int(env, "BOTGATE_LOCK_LEASE_MS", 10_000),
             lock_wait_ms=_int(env, "BOTGATE_LOCK_WAIT_MS", 5_000),
             redis_timeout_s=_float(env, "BOTGATE_REDIS_TIMEOUT", 2.0),
+            session_cache=_int(env, "BOTGATE_SESSION_CACHE", 50_000, minimum=0),
             call_hosts=frozenset(_list(env, "BOTGATE_CALL_HOSTS")),
             log_format=log_format,
             log_text=env.get("BOTGATE_LOG_TEXT", "") in ("1", "true", "yes"),

@@ -262,17 +262,24 @@ class SessionStore:
 
 
 class Serving:
-    """One message's hold on its session: the process-local lock, and the `_Scope` its attempts share."""
+    """One message's hold on its session: the process-local lock, and the `_Scope` its attempts share.
 
-    __slots__ = ("_reset", "scope", "store")
+    The local lock is let go when the lease runs out, as the Redis lock is: a turn stalled in a slow call
+    must not hold the user's next turns in this process for longer than it could hold them in Redis.
+    """
+
+    __slots__ = ("_expiry", "_local", "_reset", "scope", "store")
 
     def __init__(self, store: SessionStore, session_keys: SessionKeys, speculate: bool) -> None:
         self.store = store
         self.scope = _Scope(session_keys, speculate, time.monotonic() + store.limits.wait_ms / 1000)
+        self._local = False
 
     async def __aenter__(self) -> None:
         if not await self.store._local.acquire(self.scope.keys.tag, self.store.limits.wait_ms / 1000):
             raise _busy()
+        self._local = True
+        self._expiry = asyncio.get_running_loop().call_later(self.store.limits.lease_ms / 1000, self._let_go)
         self._reset = _SCOPE.set(self.scope)
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -284,7 +291,13 @@ class Serving:
             elif scope.entry:
                 await self.store._release_quietly(scope.keys, scope.token, scope.entry)
         finally:
-            self.store._local.release(scope.keys.tag)
+            self._expiry.cancel()
+            self._let_go()
+
+    def _let_go(self) -> None:
+        if self._local:
+            self._local = False
+            self.store._local.release(self.scope.keys.tag)
 
 
 class Turn:

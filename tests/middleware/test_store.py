@@ -158,3 +158,16 @@ async def test_a_waiter_that_stops_polling_holds_the_line_up_for_one_lease_not_i
     saved = await run_turn(SessionStore(redis, StoreLimits(wait_ms=2_000)), "after-the-dead-waiter")
     assert saved.state["marks"] == ["after-the-dead-waiter"]
     assert await redis.llen(ALICE.queue) == 0
+
+
+async def test_a_turn_stalled_past_its_lease_does_not_hold_up_the_next_turn_in_the_same_process(redis: Redis) -> None:
+    """The process-local lock is let go with the lease, so the same process serves the user again, and fences."""
+    store = SessionStore(redis, StoreLimits(lease_ms=200, wait_ms=2_000))
+    await run_turn(store, "first")
+    async with store.turn(ALICE, None) as stalled:
+        newer = await run_turn(store, "newer")
+        with pytest.raises(Fenced):
+            await store.commit(stalled, advanced(stalled.session, "late"), new_conversation=False,
+                               transcript=[], response=None, message_id=None)
+    assert newer.state["marks"] == ["first", "newer"]
+    assert await store.load(ALICE) == newer

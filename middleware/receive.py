@@ -14,6 +14,8 @@ MAX_ID = 256
 MAX_TEXT = 4096
 # Control characters other than tab and newline never mean anything to a bot and break logs and templates.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# JSON can spell a lone surrogate (`"\ud800"`); it is no character, and Redis, logs and UTF-8 cannot carry it.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def normalise_text(text: str) -> str:
@@ -29,6 +31,11 @@ def check_lengths(user: str, text: str, space: str | None, message_id: str | Non
             problems.append({"path": name, "message": f"must be 1-{MAX_ID} characters, got {len(value)}"})
     if len(text) > MAX_TEXT:
         problems.append({"path": "text", "message": f"must be at most {MAX_TEXT} characters, got {len(text)}"})
+    for name, value in (("user", user), ("text", text), ("space", space), ("id", message_id)):
+        if value is not None and SURROGATE.search(value):
+            problems.append(
+                {"path": name, "message": "must be Unicode text, without lone surrogates (\\ud800-\\udfff)"}
+            )
     if problems:
         raise Invalid("the message has fields out of range", details=problems)
 

@@ -15,7 +15,7 @@ from middleware.catalog import Catalog
 from middleware.context import TurnContext
 from middleware.keys import SessionKeys
 from middleware.pipeline import Middleware, build, with_hooks
-from middleware.receive import Receive
+from middleware.receive import Receive, check_lengths
 from middleware.send import Send
 from middleware.store import SessionStore, Stale
 from middleware.turn import RunTurn
@@ -41,21 +41,27 @@ class TurnRunner:
 
     async def handle(self, activity: Activity) -> TurnContext:
         """Run the turn; the context holds the replies and the session it ended in."""
-        session_keys = SessionKeys.of(activity.bot, activity.channel, activity.user, activity.space)
-        ctx = TurnContext(activity, session_keys)
+        ctx: TurnContext | None = None
         started = time.perf_counter()
         outcome = "ok"
         tries = 1
         try:
+            # The session's keys are built from these fields, so they are checked before anything else.
+            check_lengths(activity.user, activity.text, activity.space, activity.message_id)
+            session_keys = SessionKeys.of(activity.bot, activity.channel, activity.user, activity.space)
+            ctx = TurnContext(activity, session_keys)
             # Operators' hooks may have side effects, so only the built-in stages ever run a turn twice.
-            speculate = not self.middleware and await self.catalog.replayable(activity.bot)
-            async with self.store.serving(session_keys, speculate=speculate):
+            if self.middleware or not await self.catalog.replayable(activity.bot):
+                await self._chain(ctx)  # bind takes the lock and loads the session before the bot runs
+                return ctx
+            async with self.store.serving(session_keys, speculate=True):
                 try:
                     await self._chain(ctx)
                 except Stale:  # the cached session was out of date: run again on the stored one, under its lock
                     ctx = TurnContext(activity, session_keys)
                     tries = 2
                     await self._chain(ctx)
+            return ctx
         except BotgateError as exc:
             outcome = exc.code
             raise
@@ -63,21 +69,20 @@ class TurnRunner:
             outcome = "error"
             raise
         finally:
-            self._log(ctx, outcome, tries, time.perf_counter() - started)
-        return ctx
+            self._log(activity, ctx, outcome, tries, time.perf_counter() - started)
 
-    def _log(self, ctx: TurnContext, outcome: str, tries: int, seconds: float) -> None:
-        a = ctx.activity
+    def _log(self, a: Activity, ctx: TurnContext | None, outcome: str, tries: int, seconds: float) -> None:
+        session = ctx.session if ctx else None
         fields: dict[str, Any] = {
             "bot": a.bot,
             "channel": a.channel,
-            "version": ctx.session.version if ctx.session else None,
-            "conversation": ctx.session.conversation if ctx.session else None,
-            "decision": ctx.decision.value if ctx.decision else None,
-            "outcome": "duplicate" if ctx.stored_response is not None else outcome,
-            "saved": ctx.saved,
+            "version": session.version if session else None,
+            "conversation": session.conversation if session else None,
+            "decision": ctx.decision.value if ctx and ctx.decision else None,
+            "outcome": "duplicate" if ctx and ctx.stored_response is not None else outcome,
+            "saved": bool(ctx and ctx.saved),
             "tries": tries,
-            "replies": len(ctx.replies),
+            "replies": len(ctx.replies) if ctx else 0,
             "duration_ms": round(seconds * 1000, 2),
         }
         if self.log_text:

@@ -45,7 +45,7 @@ async def test_users_on_a_killed_process_are_served_by_the_other_within_the_leas
     talks = {f"user-{i}": Talk(f"user-{i}") for i in range(USERS)}
     try:
         finish = time.monotonic() + BEFORE_KILL + AFTER_KILL
-        load = asyncio.gather(*(talk(balancer, user, finish, t) for user, t in talks.items()))
+        load = asyncio.gather(*(talk(balancer, t, lambda: time.monotonic() < finish) for t in talks.values()))
         async with httpx.AsyncClient(base_url=doomed.url, timeout=30) as direct:
             await asyncio.sleep(BEFORE_KILL)
             assert (await direct.post(LOOKUP, json={"user": "stuck", "text": "hi"})).status_code == 200

@@ -58,10 +58,11 @@ class Talk:
         return [text for _, text in self.acked]
 
 
-async def talk(send: RoundRobin, user: str, until: float, record: Talk) -> None:
-    """Keep sending numbered messages until `until` (monotonic); check every answer echoes its own message."""
+async def talk(send: RoundRobin, record: Talk, keep_going: Callable[[], bool]) -> None:
+    """Keep sending numbered messages while `keep_going()`; check every answer echoes its own message."""
+    user = record.user
     n = 0
-    while time.monotonic() < until:
+    while keep_going():
         text = f"{user}/{n}"
         n += 1
         sent = time.monotonic()

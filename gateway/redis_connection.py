@@ -1,12 +1,58 @@
-"""The connection to the store: a Redis URL, or the embedded in-process fakeredis."""
+"""The connection to the store: a Redis URL, a Redis Cluster's nodes, or the embedded in-process fakeredis."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
 from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from gateway.settings import Settings
+if TYPE_CHECKING:
+    from gateway.settings import Settings
+
+CLUSTER_SCHEMES = {"redis+cluster": False, "rediss+cluster": True}  # scheme -> TLS
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterAddress:
+    """Where a Redis Cluster is: some of its nodes (the client discovers the rest), credentials, TLS."""
+
+    nodes: tuple[tuple[str, int], ...]
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+def is_cluster_url(url: str) -> bool:
+    return url.split("://", 1)[0] in CLUSTER_SCHEMES
+
+
+def parse_cluster_url(url: str) -> ClusterAddress:
+    """Read `redis+cluster://[user:password@]host:port[,host:port...]`; raise ValueError saying what is wrong."""
+    scheme, _, rest = url.partition("://")
+    if scheme not in CLUSTER_SCHEMES:
+        raise ValueError(f"a cluster URL starts with {' or '.join(s + '://' for s in CLUSTER_SCHEMES)}")
+    credentials, _, hosts = rest.rpartition("@")
+    if "/" in hosts or "?" in hosts:
+        raise ValueError("a cluster URL names nodes only: no database number (a cluster has database 0) or options")
+    nodes = []
+    for entry in hosts.split(","):
+        try:
+            parts = urlsplit(f"//{entry.strip()}")
+            host, port = parts.hostname, parts.port or 6379
+        except ValueError:
+            host = None
+        if not host:
+            raise ValueError(f"{entry!r} is not host:port")
+        nodes.append((host, port))
+    username, _, password = credentials.partition(":")
+    return ClusterAddress(
+        tuple(nodes), unquote(username) or None, unquote(password) or None, tls=CLUSTER_SCHEMES[scheme]
+    )
 
 
 def connect(settings: Settings) -> Redis:
@@ -15,11 +61,21 @@ def connect(settings: Settings) -> Redis:
         import fakeredis  # imported here: only the embedded default needs it
 
         return fakeredis.FakeAsyncRedis()
-    return Redis.from_url(
-        settings.redis_url,
-        socket_timeout=settings.redis_timeout_s,
-        socket_connect_timeout=settings.redis_timeout_s,
+    options: dict[str, Any] = {
+        "socket_timeout": settings.redis_timeout_s,
+        "socket_connect_timeout": settings.redis_timeout_s,
         # One quick retry rides over a dropped idle connection; more would only delay the 503.
-        retry=Retry(NoBackoff(), 1),
-        health_check_interval=30,
+        "retry": Retry(NoBackoff(), 1),
+        "health_check_interval": 30,
+    }
+    if not is_cluster_url(settings.redis_url):
+        return Redis.from_url(settings.redis_url, **options)
+    address = parse_cluster_url(settings.redis_url)
+    # Every key of one call shares a hash tag, so each session script and registry script runs on one node.
+    return RedisCluster(  # typed as Redis: it answers every command the gateway uses
+        startup_nodes=[ClusterNode(host, port) for host, port in address.nodes],
+        username=address.username,
+        password=address.password,
+        ssl=address.tls,
+        **options,
     )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.redis_connection import is_cluster_url, parse_cluster_url
 from middleware.store import StoreLimits
 
 LOG_FORMATS = ("json", "console")
@@ -40,6 +41,16 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if not value > 0:
         raise SettingsError(f"{name} must be greater than 0, got {raw!r}")
     return value
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("BOTGATE_REDIS_URL") or None
+    if url is not None and is_cluster_url(url):
+        try:
+            parse_cluster_url(url)
+        except ValueError as exc:
+            raise SettingsError(f"BOTGATE_REDIS_URL: {exc}") from None
+    return url
 
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -82,7 +93,7 @@ class Settings:
             raise SettingsError(f"BOTGATE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
         bots_dir = env.get("BOTGATE_BOTS_DIR")
         return cls(
-            redis_url=env.get("BOTGATE_REDIS_URL") or None,
+            redis_url=_redis_url(env),
             admin_tokens=_list(env, "BOTGATE_ADMIN_TOKENS"),
             bots_dir=Path(bots_dir) if bots_dir else None,
             lock_lease_ms=_int(env, "BOTGATE_LOCK_LEASE_MS", 10_000),

@@ -39,8 +39,22 @@ class RedisServer:
             raise RuntimeError("redis-server is not on PATH; install Debian's redis-server package")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [exe, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.workdir),
-             "--save", "", "--appendonly", "no", "--logfile", "redis.log", *self.extra],
+            [
+                exe,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.workdir),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--logfile",
+                "redis.log",
+                *self.extra,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -79,3 +93,72 @@ class RedisServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+CLUSTER_BUS_OFFSET = 10_000  # a cluster node also listens on its port + 10000 for the other nodes
+
+
+def free_cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000, so at most 65535) is free as well."""
+    for _ in range(100):
+        port = free_port()
+        if port + CLUSTER_BUS_OFFSET > 65_535:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + CLUSTER_BUS_OFFSET))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("found no free port pair for a Redis Cluster node")
+
+
+@dataclass
+class RedisClusterNodes:
+    """Three cluster-enabled redis-servers on free ports, joined as masters (no replicas) with redis-cli."""
+
+    workdir: Path
+    size: int = 3
+    nodes: list[RedisServer] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        """The gateway's cluster URL (docs/operations.md): every node, so any of them can answer first."""
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
+
+    def start(self, timeout: float = 30.0) -> RedisClusterNodes:
+        for i in range(self.size):
+            node = RedisServer(
+                self.workdir / f"node-{i}",
+                port=free_cluster_port(),
+                extra=("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                       "--cluster-node-timeout", "5000"),
+            )  # fmt: skip
+            self.nodes.append(node.start(timeout))
+        cli = shutil.which("redis-cli")
+        if cli is None:
+            raise RuntimeError("redis-cli is not on PATH; install Debian's redis-tools package")
+        addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+        subprocess.run(
+            [cli, "--cluster", "create", *addresses, "--cluster-replicas", "0", "--cluster-yes"],
+            check=True, capture_output=True, timeout=timeout,
+        )  # fmt: skip
+        self._wait_until_ok(timeout)
+        return self
+
+    def _wait_until_ok(self, timeout: float) -> None:
+        # `--cluster create` returns once slots are assigned; each node agrees a moment later.
+        deadline = time.monotonic() + timeout
+        for node in self.nodes:
+            client = redis.Redis(port=node.port, socket_timeout=1)
+            try:
+                while client.cluster("info").get("cluster_state") != "ok":
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"the cluster did not reach state ok within {timeout}s")
+                    time.sleep(0.05)
+            finally:
+                client.close()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

@@ -9,6 +9,7 @@ import httpx
 import yaml
 from redis.asyncio import Redis
 
+from gateway.redis_connection import connect
 from gateway.settings import Settings
 from middleware.keys import SessionKeys
 from tests.redis_servers import RedisServer
@@ -41,7 +42,7 @@ async def test_bursts_through_two_instances_lose_no_turn_and_never_interleave(
     """Every reply answers its own message; stored turns equal messages sent; transcripts pair up in order."""
     (tmp_path / "counter.yaml").write_text(yaml.safe_dump(COUNTER))
     settings = Settings(redis_url=redis_server.url, bots_dir=tmp_path)
-    other = Redis.from_url(redis_server.url)
+    other = connect(Settings(redis_url=redis_server.url))  # a cluster client on a cluster
     try:
         async with running_gateway(redis, settings=settings) as a, running_gateway(other, settings=settings) as b:
             users = [f"user-{i}" for i in range(USERS)]

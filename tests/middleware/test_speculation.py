@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
 from bot_versions.examples import examples_dir
+from gateway.redis_connection import connect
 from gateway.settings import Settings
 from middleware.keys import SessionKeys
 from tests.redis_servers import RedisServer
@@ -44,7 +45,7 @@ async def test_a_copy_another_process_moved_on_is_run_again_on_the_stored_sessio
     redis_server: RedisServer, redis: Redis
 ) -> None:
     """Alice alternates between two processes: every answer follows the stored conversation."""
-    other = Redis.from_url(redis_server.url)
+    other = connect(Settings(redis_url=redis_server.url))  # a cluster client on a cluster
     try:
         async with running_gateway(redis) as a, running_gateway(other) as b:
             assert await tries(a, "alice", "hi") == (["What is your name?"], 1)
@@ -60,7 +61,7 @@ async def test_a_session_recreated_up_to_the_same_revision_is_not_overwritten_fr
     redis_server: RedisServer, redis: Redis
 ) -> None:
     """The stamp of the last save tells a recreated session from the one the cache holds."""
-    other = Redis.from_url(redis_server.url)
+    other = connect(Settings(redis_url=redis_server.url))  # a cluster client on a cluster
     try:
         async with running_gateway(redis) as a, running_gateway(other) as b:
             await a.chat("greeter", "alice").send("hi")
@@ -77,7 +78,7 @@ async def test_a_repeated_message_id_is_answered_from_the_store_on_another_proce
     redis_server: RedisServer, redis: Redis
 ) -> None:
     """A channel retry reaching a process with no copy of the session still runs the turn once."""
-    other = Redis.from_url(redis_server.url)
+    other = connect(Settings(redis_url=redis_server.url))  # a cluster client on a cluster
     try:
         async with running_gateway(redis) as a, running_gateway(other) as b:
             first = await a.chat("greeter", "alice").send("hi", message_id="m-1")

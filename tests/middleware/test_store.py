@@ -8,6 +8,8 @@ import pytest
 from redis.asyncio import Redis
 
 from bot_versions.errors import Unavailable
+from gateway.redis_connection import connect
+from gateway.settings import Settings
 from middleware import keys
 from middleware.keys import SessionKeys
 from middleware.session import Session, SessionStatus
@@ -54,7 +56,7 @@ async def test_turns_of_one_session_run_one_at_a_time_in_the_order_accepted(redi
 
 async def test_two_processes_never_interleave_turns_of_one_session(redis_server, redis: Redis) -> None:
     """Two stores with their own connections (as two processes) lose no turn of a shared session."""
-    other = Redis.from_url(redis_server.url)
+    other = connect(Settings(redis_url=redis_server.url))  # a cluster client on a cluster
     try:
         a, b = SessionStore(redis), SessionStore(other)
         await asyncio.gather(*(run_turn(a if i % 2 else b, str(i)) for i in range(40)))

@@ -31,6 +31,15 @@ browser:
 		($$SUDO apt-get update && $$SUDO apt-get install -y chromium) || \
 		echo "!!! could not install chromium: the web chat browser tests will be SKIPPED !!!" >&2; }
 
+# `make bench`: the gateway against its floor on a private redis-server, about 5 minutes (docs/benchmarks.md).
+# wrk and redis-server come from Debian (with sudo unless root); py-spy, for the profile, from the `bench` extra.
+bench: install
+	@{ command -v wrk && command -v redis-server; } >/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y wrk redis-server; }
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m bench.run
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from redis._parsers.hiredis import NOT_ENOUGH_DATA, _AsyncHiredisParser
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 if TYPE_CHECKING:
     from gateway.settings import Settings
@@ -25,6 +27,20 @@ class ClusterAddress:
     username: str | None = None
     password: str | None = None
     tls: bool = False
+
+
+class HiredisParser(_AsyncHiredisParser):
+    """hiredis, minus the read attempt (with a zero timeout, so an extra trip round the event loop) per command.
+
+    redis-py checks each connection it takes from the pool for unread data. It also drops any connection whose
+    reply was not read (a command that failed or was cancelled), so ours never hold stray data: only a server
+    that closed the connection is worth noticing, and the stream knows that without reading.
+    """
+
+    async def can_read_destructive(self) -> bool:
+        if not self._connected or self._stream.at_eof():
+            raise RedisConnectionError("the connection to Redis was closed")
+        return self._reader.gets() is not NOT_ENOUGH_DATA
 
 
 def is_cluster_url(url: str) -> bool:
@@ -69,9 +85,10 @@ def connect(settings: Settings) -> Redis:
         "health_check_interval": 30,
     }
     if not is_cluster_url(settings.redis_url):
-        return Redis.from_url(settings.redis_url, **options)
+        return Redis.from_url(settings.redis_url, parser_class=HiredisParser, **options)
     address = parse_cluster_url(settings.redis_url)
     # Every key of one call shares a hash tag, so each session script and registry script runs on one node.
+    # (RedisCluster builds its own connections, with redis-py's parser.)
     return RedisCluster(  # typed as Redis: it answers every command the gateway uses
         startup_nodes=[ClusterNode(host, port) for host, port in address.nodes],
         username=address.username,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,11 +65,9 @@ def live_gateway(workdir: Path, settings: Mapping[str, str], timeout: float = 20
 def _wait_ready(gateway: LiveGateway, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        try:
+        with suppress(httpx.TransportError):
             if httpx.get(gateway.url + "/readyz", timeout=1).status_code == 200:
                 return
-        except httpx.TransportError:
-            pass
         if gateway.process.poll() is not None:
             raise RuntimeError(f"botgate serve exited with {gateway.process.returncode}:\n{gateway.announced()}")
         if time.monotonic() > deadline:

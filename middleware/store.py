@@ -176,6 +176,7 @@ class SessionStore:
     def _loaded(self, session_keys: SessionKeys, token: str, reply: list[Any]) -> Lease:
         doc, rev, stamp = _text(reply[1]), int(reply[2]), _text(reply[3])
         if not doc:
+            self._cache.drop(session_keys.tag)  # an operator may have deleted the session this process had a copy of
             return Lease(session_keys, token, None)
         self._cache.put(session_keys.tag, doc, rev, stamp)
         return Lease(session_keys, token, Session.from_json(doc, rev), stamp=stamp)

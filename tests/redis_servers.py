@@ -113,6 +113,15 @@ class RedisClusterNodes:
         return "redis+cluster://" + ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
 
     def start(self, timeout: float = 30.0) -> RedisClusterNodes:
+        """Start the nodes and join them; if anything fails, the nodes already started are stopped."""
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self, timeout: float) -> None:
         for i in range(self.size):
             node = RedisServer(
                 self.workdir / f"node-{i}",
@@ -130,7 +139,6 @@ class RedisClusterNodes:
             check=True, capture_output=True, timeout=timeout,
         )  # fmt: skip
         self._wait_until_ok(timeout)
-        return self
 
     def _wait_until_ok(self, timeout: float) -> None:
         # `--cluster create` returns once slots are assigned; each node agrees a moment later.

@@ -14,8 +14,10 @@ import yaml
 
 from tests.gateway.test_concurrency import COUNTER
 from tests.processes import ServerProcess, botgate_serve
+from tests.redis_servers import RedisServer, free_port
 
 StartGateway = Callable[..., ServerProcess]
+StartRedis = Callable[..., RedisServer]
 
 
 @pytest.fixture
@@ -25,6 +27,21 @@ def counter_bots(tmp_path: Path) -> Path:
     bots.mkdir()
     (bots / "counter.yaml").write_text(yaml.safe_dump(COUNTER))
     return bots
+
+
+@pytest.fixture
+def start_redis(tmp_path: Path) -> Iterator[StartRedis]:
+    """Start private redis-servers with data in tmp_path/redis (again on `port`, to restart); all stopped at the end."""
+    started: list[RedisServer] = []
+
+    def start(*extra: str, port: int | None = None) -> RedisServer:
+        server = RedisServer(tmp_path / "redis", extra=extra, port=port or free_port())
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import httpx
 from redis.asyncio import Redis
 
 from middleware.keys import SessionKeys
-from tests.faults.conftest import StartGateway
+from tests.faults.conftest import StartGateway, StartRedis
 from tests.faults.traffic import COUNTER_URL, RoundRobin, Talk, stored, talk, until
-from tests.redis_servers import RedisServer
 
 USERS = 20
 TIMEOUT_S = 0.5  # BOTGATE_REDIS_TIMEOUT
@@ -22,10 +21,10 @@ DURABLE = ("--appendonly", "yes", "--appendfsync", "always")
 
 
 async def test_a_redis_restart_answers_503_meanwhile_and_keeps_every_acknowledged_turn(
-    tmp_path: Path, counter_bots: Path, start_gateway: StartGateway
+    counter_bots: Path, start_redis: StartRedis, start_gateway: StartGateway
 ) -> None:
     """SIGKILL Redis mid-load, start it again on its port and data: the same gateway serves again, nothing lost."""
-    server = RedisServer(tmp_path / "redis", extra=DURABLE).start()
+    server = start_redis(*DURABLE)
     gateway = start_gateway(server.url, counter_bots, BOTGATE_REDIS_TIMEOUT=str(TIMEOUT_S))
     balancer = RoundRobin([gateway.url])
     talks = [Talk(f"user-{i}") for i in range(USERS)]
@@ -44,7 +43,7 @@ async def test_a_redis_restart_answers_503_meanwhile_and_keeps_every_acknowledge
         async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as http:
             ready = await http.get("/readyz")
             assert ready.status_code == 503 and ready.headers["Retry-After"] == "1"
-            server = RedisServer(tmp_path / "redis", extra=DURABLE, port=server.port).start()
+            server = start_redis(*DURABLE, port=server.port)
             restarted_at = time.monotonic()
             await until(
                 lambda: all(any(at > restarted_at for at, _ in t.acked) for t in talks), 20, "answers after the restart"
@@ -69,14 +68,13 @@ async def test_a_redis_restart_answers_503_meanwhile_and_keeps_every_acknowledge
             assert turns == len(said), f"{t.user}: the session and its transcript disagree"
     finally:
         await client.aclose()
-        server.stop()
 
 
 async def test_a_paused_redis_answers_503_within_the_timeout_and_a_retried_message_runs_once(
-    tmp_path: Path, counter_bots: Path, start_gateway: StartGateway
+    counter_bots: Path, start_redis: StartRedis, start_gateway: StartGateway
 ) -> None:
     """CLIENT PAUSE past the Redis timeout: 503 in time; the channel's retry of that message id is not a second turn."""
-    server = RedisServer(tmp_path / "redis").start()
+    server = start_redis()
     gateway = start_gateway(server.url, counter_bots, BOTGATE_REDIS_TIMEOUT=str(TIMEOUT_S))
     client = Redis.from_url(server.url)
     try:
@@ -101,7 +99,6 @@ async def test_a_paused_redis_answers_503_within_the_timeout_and_a_retried_messa
         assert await client.exists(SessionKeys.of("counter", "rest", "alice").lock) == 0
     finally:
         await client.aclose()
-        server.stop()
 
 
 async def _ready(http: httpx.AsyncClient) -> bool:

@@ -56,6 +56,20 @@ class Unavailable(BotgateError):
         self.retry_after = retry_after
 
 
+class BotFailed(BotgateError):
+    """A version's logic failed the turn (an upstream bot refused, timed out or answered wrongly, replies too large).
+
+    Nothing of the turn is saved: the session stays as it was, and a retry of the message runs the turn again.
+    `reason` is a short word for logs and metrics (`timeout`, `status`, `not_json`, ...), never user text.
+    """
+
+    code = "bot_error"
+
+    def __init__(self, message: str, reason: str, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.reason = reason
+
+
 class Unauthorized(BotgateError):
     """No valid credentials."""
 

@@ -22,6 +22,7 @@ STATUS: dict[type[errors.BotgateError], int] = {
     errors.Conflict: 409,
     errors.TooLarge: 413,
     errors.Invalid: 422,
+    errors.BotFailed: 502,
     errors.Unavailable: 503,
 }
 

@@ -25,7 +25,7 @@ class MemoryResult:
     lock_and_queue: float  # the turn lock and the waiters' queue: only there while a turn runs
     conversations: float  # the list of the session's conversation ids
     user_index: float  # the user's set of session tags
-    counters: float  # the bot's per-version counters, shared by all its sessions
+    counters: float  # the bot's per-version counters and its hash of where each session is counted
     transcripts: float  # the conversation's stream, reported on its own
 
     @property
@@ -78,6 +78,10 @@ def measure(url: str, redis: Redis, prefix: str = "mem") -> MemoryResult:
         lock_and_queue=mean([k.lock for k in tags] + [k.queue for k in tags]),
         conversations=mean([k.conversations for k in tags]),
         user_index=mean([keys.user_sessions("greeter", u) for u in users]),
-        counters=(redis.memory_usage(keys.active_counts("greeter"), samples=0) or 0) / USERS,
+        counters=sum(
+            redis.memory_usage(name, samples=0) or 0
+            for name in (keys.active_counts("greeter"), keys.counted_sessions("greeter"))
+        )
+        / USERS,
         transcripts=mean([k.transcript(c) for k, c in zip(tags, conversation_ids, strict=True)]),
     )

@@ -106,7 +106,7 @@ def _memory(mem: MemoryResult) -> list[str]:
         ["turn lock and queue (exist only during a turn)", f"{mem.lock_and_queue:.0f}"],
         ["conversation list", f"{mem.conversations:.0f}"],
         ["user's session index", f"{mem.user_index:.0f}"],
-        ["share of the per-version counters", f"{mem.counters:.1f}"],
+        ["share of the bot's counters (per-version counts, where each session is counted)", f"{mem.counters:.1f}"],
         ["**per session**", f"**{mem.per_session:.0f}**"],
         ["transcript stream (reported apart)", f"{mem.transcripts:.0f}"],
     ]

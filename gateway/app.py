@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -65,11 +66,16 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
+    """200 when the store answers a PING within the Redis timeout, else 503: a probe needs a prompt answer."""
+    svc = services(request)
     try:
-        await services(request).redis.ping()
-    except RedisError as exc:
-        return error_response(503, "unavailable", f"the store is not reachable ({type(exc).__name__})",
-                              headers={"Retry-After": "1"})
+        # Bounded as a whole: while Redis stalls, new connections queue behind each other in redis-py's pool.
+        async with asyncio.timeout(svc.settings.redis_timeout_s):
+            await svc.redis.ping()
+    except (RedisError, TimeoutError) as exc:
+        return error_response(
+            503, "unavailable", f"the store is not reachable ({type(exc).__name__})", headers={"Retry-After": "1"}
+        )
     return JSONResponse({"status": "ready"})
 
 
@@ -93,8 +99,10 @@ def create_app(
             published = await publish_directory(svc.registry, settings)
             log.info("bots_loaded", published=published)
             if settings.embedded:
-                announce("WARNING: running on the embedded in-process store; nothing is kept across restarts. "
-                         "Set BOTGATE_REDIS_URL to use Redis.")
+                announce(
+                    "WARNING: running on the embedded in-process store; nothing is kept across restarts. "
+                    "Set BOTGATE_REDIS_URL to use Redis."
+                )
             for note in startup_notes(settings):
                 announce(note)
             if generated_token is not None:

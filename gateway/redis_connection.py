@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from redis._parsers.hiredis import NOT_ENOUGH_DATA, _AsyncHiredisParser
-from redis.asyncio import Redis
+from redis.asyncio import Connection, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -41,6 +41,27 @@ class HiredisParser(_AsyncHiredisParser):
         if not self._connected or self._stream.at_eof():
             raise RedisConnectionError("the connection to Redis was closed")
         return self._reader.gets() is not NOT_ENOUGH_DATA
+
+
+class DroppableConnection(Connection):
+    """A connection whose loss is always a ConnectionError, so redis-py retries it and the pool replaces it.
+
+    Under uvloop (what uvicorn runs), writing to a connection Redis has just closed (CLIENT KILL, a failover, a proxy
+    restart) raises RuntimeError("unable to perform operation on <TCPTransport closed=True>") instead of an OSError.
+    redis-py disconnects the connection but lets the RuntimeError through, which would reach a client as a 500.
+    """
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        try:
+            await super().send_packed_command(command, check_health)
+        except RuntimeError as exc:
+            raise RedisConnectionError(f"the connection to Redis was closed while writing ({exc})") from exc
+
+    async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().read_response(*args, **kwargs)
+        except RuntimeError as exc:
+            raise RedisConnectionError(f"the connection to Redis was closed while reading ({exc})") from exc
 
 
 def is_cluster_url(url: str) -> bool:
@@ -85,14 +106,19 @@ def connect(settings: Settings) -> Redis:
         "health_check_interval": 30,
     }
     if not is_cluster_url(settings.redis_url):
-        return Redis.from_url(settings.redis_url, parser_class=HiredisParser, **options)
+        return Redis.from_url(
+            settings.redis_url, parser_class=HiredisParser, connection_class=DroppableConnection, **options
+        )
     address = parse_cluster_url(settings.redis_url)
     # Every key of one call shares a hash tag, so each session script and registry script runs on one node.
     # (RedisCluster builds its own connections, with redis-py's parser.)
-    return RedisCluster(  # typed as Redis: it answers every command the gateway uses
+    cluster = RedisCluster(  # typed as Redis: it answers every command the gateway uses
         startup_nodes=[ClusterNode(host, port) for host, port in address.nodes],
         username=address.username,
         password=address.password,
         ssl=address.tls,
         **options,
     )
+    if not address.tls:  # RedisCluster takes no connection class; its nodes are built from these arguments
+        cluster.nodes_manager.connection_kwargs["connection_class"] = DroppableConnection
+    return cluster

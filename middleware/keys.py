@@ -56,6 +56,11 @@ def active_counts(bot: str) -> str:
     return f"{PREFIX}:n:{{{_enc(bot)}}}"
 
 
+def counted_sessions(bot: str) -> str:
+    """Hash of session tag -> `revision|version` the counters count it at ('' after the version: not live)."""
+    return f"{PREFIX}:v:{{{_enc(bot)}}}"
+
+
 def user_sessions(bot: str, user: str) -> str:
     """Set of the session tags one user has with one bot (one per channel and space)."""
     return f"{PREFIX}:u:{{{_enc(bot)}}}:{_enc(user)}"

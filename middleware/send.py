@@ -5,7 +5,6 @@ from __future__ import annotations
 from middleware.context import TurnContext
 from middleware.decisions import STARTS_OVER
 from middleware.pipeline import Next
-from middleware.session import active_deltas
 from middleware.store import SessionStore, TranscriptEntry
 
 
@@ -32,13 +31,8 @@ class Send:
             transcript=transcript,
             response=ctx.response(),
             message_id=a.message_id,
+            bot=a.bot,
+            user=a.user,
         )
         ctx.saved = True
-        before = ctx.before
-        await self.store.count(
-            a.bot,
-            active_deltas(before, ctx.session),
-            user=a.user if before is None else None,
-            session_tag=ctx.keys.tag,
-        )
         await call_next(ctx)

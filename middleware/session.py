@@ -28,6 +28,7 @@ class Session:
     last_seen_ms: int = 0
     turns: int = 0
     unclear: int = 0
+    sync: int = 0  # the revision whose counter entry is not known to be written (0: none); see middleware/counters.py
     revision: int = 0
 
     @property
@@ -53,11 +54,17 @@ class Session:
 _DOCUMENT_FIELDS = tuple(f.name for f in fields(Session) if f.name != "revision")
 
 
-def active_deltas(before: Session | None, after: Session) -> dict[str, int]:
-    """How a session's change moves the per-version active counters."""
-    deltas: dict[str, int] = {}
-    if before is not None and before.is_live:
-        deltas[before.version] = deltas.get(before.version, 0) - 1
-    if after.is_live:
-        deltas[after.version] = deltas.get(after.version, 0) + 1
-    return {version: delta for version, delta in deltas.items() if delta}
+def counted_version(session: Session | None) -> str:
+    """The version the counters count a session on: its pinned version while its conversation is live, else ''."""
+    return session.version if session is not None and session.is_live else ""
+
+
+def owes_count(before: Session | None, after: Session, written: int) -> bool:
+    """Whether saving `after` over `before` needs a counter entry.
+
+    A first session (it must be indexed under its user), a session whose live version changes, and a session whose
+    last entry is not known to be written (`before.sync` above `written`, the newest this process saw land) do.
+    """
+    if before is None or counted_version(before) != counted_version(after):
+        return True
+    return before.sync > written

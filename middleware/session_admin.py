@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from middleware import keys
 from middleware.keys import SessionKeys
-from middleware.session import Session, SessionStatus, active_deltas
+from middleware.session import Session, SessionStatus
 from middleware.store import SessionStore, TranscriptEntry, store_errors
 
 
@@ -76,15 +76,16 @@ async def reset_user(store: SessionStore, bot: str, user: str) -> list[UserSessi
             before = lease.session
             if before is None or not before.is_live:
                 continue
-            after = await store.commit(
+            await store.commit(
                 lease,
                 before.evolve(status=SessionStatus.ENDED),
                 new_conversation=False,
                 transcript=(),
                 response=None,
                 message_id=None,
+                bot=bot,
+                user=user,
             )
-        await store.count(bot, active_deltas(before, after), user=None, session_tag=tag)
     return await user_sessions(store, bot, user)
 
 

@@ -23,10 +23,11 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot_versions.errors import Unavailable
-from middleware.counters import Counters
+from middleware.counters import Count, Counters
 from middleware.keys import SessionKeys
 from middleware.local_locks import KeyedLocks
-from middleware.session import Session
+from middleware.orphans import Orphans
+from middleware.session import Session, counted_version, owes_count
 from middleware.session_cache import SessionCache
 
 log = structlog.get_logger("botgate.store")
@@ -119,9 +120,12 @@ class SessionStore:
         self._commit = redis.register_script(_script("save.lua", "commit.lua"))
         self._attempt = redis.register_script(_script("lock.lua", "save.lua", "attempt.lua"))
         self._release = redis.register_script(_script("release.lua"))
-        self._counters = Counters(redis.register_script(_script("count.lua")))
+        self._counters = Counters(redis.register_script(_script("count.lua")), self._counted)
         self._local = KeyedLocks()
         self._cache = SessionCache(self.limits.cached_sessions)
+        self._orphans = Orphans(self._release, self.limits.lease_ms / 1000)
+        # The newest revision of each session whose counter entry this process saw written (bounded like the cache).
+        self._written: dict[str, int] = {}
 
     def serving(self, session_keys: SessionKeys, *, speculate: bool) -> Serving:
         """Hold the session for one message across its attempts; `speculate` lets the first run on the cache."""
@@ -156,7 +160,7 @@ class SessionStore:
         if message_id is not None:
             script_keys.append(session_keys.seen(message_id))
         pause = 0.002
-        with store_errors():
+        with self._holding(session_keys, token):
             while True:
                 reply = await self._begin(
                     keys=script_keys, args=[token, self.limits.lease_ms, _remaining_ms(deadline), entry]
@@ -168,7 +172,7 @@ class SessionStore:
                     return Lease(session_keys, token, None, seen=json.loads(reply[1]), released=True)
                 entry = _text(reply[1])
                 if time.monotonic() + pause > deadline:
-                    await self._release_quietly(session_keys, token, entry)
+                    await self._release_quietly(session_keys, token)
                     raise _busy()
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 0.05)
@@ -190,10 +194,21 @@ class SessionStore:
         transcript: Sequence[TranscriptEntry],
         response: dict[str, Any] | None,
         message_id: str | None,
+        bot: str,
+        user: str,
     ) -> Session:
-        """Save the session if nothing moved it since the lease was taken; raise Fenced (or Stale) otherwise."""
+        """Save the session if nothing moved it since the lease was taken, then count it; raise Fenced (or Stale).
+
+        Counting follows the save (a per-bot key cannot share the session's Redis Cluster slot); the save marks the
+        session `sync` until this process sees its counter entry written, so that if the entry never lands, the
+        next turn, in whatever process, counts the session again.
+        """
         sk = lease.keys
-        expected = lease.session.revision if lease.session else 0
+        before = lease.session
+        expected = before.revision if before else 0
+        counts = owes_count(before, after, self._written.get(sk.tag, 0))
+        if after.sync != (expected + 1 if counts else 0):
+            after = after.evolve(sync=expected + 1 if counts else 0)
         script_keys = [sk.session, sk.lock, sk.queue, sk.conversations, sk.transcript(after.conversation)]
         plan: dict[str, Any] = {
             "conversation": after.conversation,
@@ -214,10 +229,35 @@ class SessionStore:
             revision = await self._save_locked(lease, expected, doc, _dumps(plan), script_keys)
         lease.released = True  # the script freed the lock, or never took one
         self._cache.put(sk.tag, doc, revision, lease.token)
-        return after.evolve(revision=revision)
+        saved = after.evolve(revision=revision)
+        if counts:
+            await self._counters.record(bot, Count(sk.tag, revision, counted_version(saved), user))
+        return saved
+
+    def _counted(self, tag: str, revision: int) -> None:
+        if revision > self._written.get(tag, 0):
+            self._written.pop(tag, None)  # re-inserted last: the oldest entry is dropped first
+            self._written[tag] = revision
+            if len(self._written) > max(self._cache.size, 1):
+                del self._written[next(iter(self._written))]
+
+    @contextmanager
+    def _holding(self, session_keys: SessionKeys, token: str) -> Iterator[None]:
+        """A call for `token` failed without an answer: it may have taken the lock or a place in line anyway.
+
+        Redis may run a call after the client gave up on it (a stall longer than the timeout), so the lock may be
+        ours without our knowing: it is released in the background as soon as Redis answers, instead of holding
+        the user up for the whole lease.
+        """
+        try:
+            with store_errors():
+                yield
+        except Unavailable:
+            self._orphans.release(session_keys, token)
+            raise
 
     async def _save_locked(self, lease: Lease, expected: int, doc: str, plan: str, script_keys: list[str]) -> int:
-        with store_errors():
+        with self._holding(lease.keys, lease.token):
             reply = await self._commit(keys=script_keys, args=[lease.token, expected, doc, plan])
         if _text(reply[0]) != "ok":
             self._cache.drop(lease.keys.tag)
@@ -230,7 +270,7 @@ class SessionStore:
         if scope is None or scope.keys.tag != lease.keys.tag:
             raise RuntimeError("a speculative lease is saved only inside the store's serving() block")
         args = [lease.token, self.limits.lease_ms, _remaining_ms(scope.deadline), expected, lease.stamp, doc, plan]
-        with store_errors():
+        with self._holding(lease.keys, lease.token):
             reply = await self._attempt(keys=script_keys, args=args)
         kind = _text(reply[0])
         if kind == "saved":
@@ -243,17 +283,13 @@ class SessionStore:
             scope.token, scope.entry = lease.token, _text(reply[1])
         raise Stale()
 
-    async def count(self, bot: str, deltas: dict[str, int], *, user: str | None, session_tag: str) -> None:
-        """Move the per-version active counters and, for a first session, index it under its user."""
-        if deltas or user is not None:
-            await self._counters.move(bot, deltas, user, session_tag)
-
-    async def _release_quietly(self, session_keys: SessionKeys, token: str, entry: str) -> None:
-        # Failing to release is survivable (the lease runs out), so it must not mask the real error.
+    async def _release_quietly(self, session_keys: SessionKeys, token: str) -> None:
+        # Failing to release must not mask the real error: it is tried again in the background.
         try:
-            await self._release(keys=[session_keys.lock, session_keys.queue], args=[token, entry])
+            await self._release(keys=[session_keys.lock, session_keys.queue], args=[token])
         except RedisError as exc:
             log.warning("lock_release_failed", session=session_keys.tag, error=type(exc).__name__)
+            self._orphans.release(session_keys, token)
 
     async def load(self, session_keys: SessionKeys) -> Session | None:
         """Read a session without locking it (for the admin side)."""
@@ -288,9 +324,9 @@ class Serving:
         scope = self.scope
         try:
             if scope.held is not None:
-                await self.store._release_quietly(scope.keys, scope.held.token, "")
+                await self.store._release_quietly(scope.keys, scope.held.token)
             elif scope.entry:
-                await self.store._release_quietly(scope.keys, scope.token, scope.entry)
+                await self.store._release_quietly(scope.keys, scope.token)
         finally:
             self._expiry.cancel()
             self._let_go()
@@ -329,7 +365,7 @@ class Turn:
     async def __aexit__(self, *exc_info: object) -> None:
         try:
             if not self.lease.released and not self.lease.speculative:
-                await self.store._release_quietly(self.keys, self.lease.token, "")
+                await self.store._release_quietly(self.keys, self.lease.token)
         finally:
             if self._own is not None:
                 await self._own.__aexit__(*exc_info)

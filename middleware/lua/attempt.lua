@@ -11,11 +11,15 @@ if #KEYS == 6 then
   if seen then return {'seen', seen} end
 end
 
+local s = redis.call('HMGET', KEYS[1], 'rev', 'tok')
+local rev = tonumber(s[1] or '0')
+-- This very attempt ran before and its answer was lost: it saved already, or holds the lock.
+if s[2] == token then return {'saved', rev} end
+if redis.call('GET', KEYS[2]) == token then return lock_and_load(token, lease) end
+
 local now = now_ms()
 drop_dead_waiters(now, '')
 if not next_in_line('') then return wait_in_line(now, '', token, wait, lease) end
-local s = redis.call('HMGET', KEYS[1], 'rev', 'tok')
-local rev = tonumber(s[1] or '0')
 -- The stamp makes the check immune to a session deleted and recreated up to the same revision.
 if rev == tonumber(ARGV[4]) and (s[2] or '') == ARGV[5] then
   return {'saved', save(rev, token, ARGV[6], ARGV[7])}

@@ -11,6 +11,9 @@ if #KEYS == 4 then
   end
 end
 
+-- A call whose answer was lost may have taken the lock for this token already: it is ours.
+if redis.call('GET', KEYS[2]) == token then return lock_and_load(token, lease) end
+
 local now = now_ms()
 drop_dead_waiters(now, entry)
 if next_in_line(entry) then return lock_and_load(token, lease) end

@@ -1,7 +1,10 @@
 -- Save a turn run under the lock: compare-and-set on the revision, fenced by the lock, then release it.
 -- KEYS: session, lock, queue, conversations, transcript[, seen]   ARGV: token, expected_rev, doc, plan
 -- Returns {'ok', new_rev} | {'fenced', current_rev}
-local rev = tonumber(redis.call('HGET', KEYS[1], 'rev') or '0')
+local s = redis.call('HMGET', KEYS[1], 'rev', 'tok')
+local rev = tonumber(s[1] or '0')
+-- This very save ran before and its answer was lost (the client's retry, or a repeated call): done already.
+if rev == tonumber(ARGV[2]) + 1 and s[2] == ARGV[1] then return {'ok', rev} end
 if rev ~= tonumber(ARGV[2]) then return {'fenced', rev} end
 local holder = redis.call('GET', KEYS[2])
 -- Our lease may have lapsed with nobody else taking the lock: the revision still proves nothing moved.

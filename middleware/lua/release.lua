@@ -1,5 +1,10 @@
--- Give up a turn: free the lock if we still hold it, and leave the queue if we were waiting.
--- KEYS: lock, queue   ARGV: token, entry ('' when not queued)
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-if ARGV[2] ~= '' then redis.call('LREM', KEYS[2], 1, ARGV[2]) end
+-- Give up a turn: free the lock if this token holds it, and take the token's places out of the line.
+-- Also run for a call whose answer was lost, which may have taken the lock or queued without the caller knowing.
+-- KEYS: lock, queue   ARGV: token
+local token = ARGV[1]
+if redis.call('GET', KEYS[1]) == token then redis.call('DEL', KEYS[1]) end
+local suffix = '|' .. token
+for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  if string.sub(entry, -#suffix) == suffix then redis.call('LREM', KEYS[2], 0, entry) end
+end
 return 1

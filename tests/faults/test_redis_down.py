@@ -1,4 +1,4 @@
-"""Redis killed and restarted, or paused: 503 with Retry-After meanwhile, then service again with nothing lost."""
+"""Redis killed and restarted, or stalled: 503 with Retry-After meanwhile, then service again with nothing lost."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from middleware.keys import SessionKeys
 from tests.faults.conftest import StartGateway, StartRedis
-from tests.faults.traffic import COUNTER_URL, RoundRobin, Talk, stored, talk, until
+from tests.faults.traffic import COUNTER_URL, DEBUG, RoundRobin, Talk, stall, stored, talk, until
 
 USERS = 20
 TIMEOUT_S = 0.5  # BOTGATE_REDIS_TIMEOUT
@@ -70,11 +70,16 @@ async def test_a_redis_restart_answers_503_meanwhile_and_keeps_every_acknowledge
         await client.aclose()
 
 
-async def test_a_paused_redis_answers_503_within_the_timeout_and_a_retried_message_runs_once(
+async def test_a_stalled_redis_answers_503_within_the_timeout_and_a_retried_message_runs_once(
     counter_bots: Path, start_redis: StartRedis, start_gateway: StartGateway
 ) -> None:
-    """CLIENT PAUSE past the Redis timeout: 503 in time; the channel's retry of that message id is not a second turn."""
-    server = start_redis()
+    """Redis stalled past the timeout: 503 in time; the turn runs when the stall ends, and the retry is not another.
+
+    A stall (unlike CLIENT PAUSE, which drops the commands of clients that went away) runs the gateway's call after
+    it answered 503, so the turn is saved unanswered, and only the duplicate marker keeps the channel's retry of the
+    same message id from running it a second time.
+    """
+    server = start_redis(*DEBUG)
     gateway = start_gateway(server.url, counter_bots, BOTGATE_REDIS_TIMEOUT=str(TIMEOUT_S))
     client = Redis.from_url(server.url)
     try:
@@ -84,13 +89,14 @@ async def test_a_paused_redis_answers_503_within_the_timeout_and_a_retried_messa
                 return await http.post(COUNTER_URL, json={"user": "alice", "text": text, "id": message_id})
 
             assert (await send("one", "m-1")).status_code == 200
-            await client.execute_command("CLIENT", "PAUSE", "2000", "ALL")
+            stalled = await stall(server.url, 3.0)
             sent = time.monotonic()
-            paused = await send("two", "m-2")
-            assert paused.status_code == 503 and paused.headers["Retry-After"] == "1"
+            refused = await send("two", "m-2")
+            assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
             assert time.monotonic() - sent <= BUDGET_S
             assert (await http.get("/readyz")).status_code == 503
-            await until(lambda: _ready(http), 10, "/readyz once the pause is over")
+            await stalled
+            await until(lambda: _ready(http), 10, "/readyz once the stall is over")
             retried = await send("two", "m-2")
             assert retried.status_code == 200
             assert [r["text"] for r in retried.json()["replies"]] == ["You said two", "Say something"]

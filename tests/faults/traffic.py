@@ -12,10 +12,12 @@ from typing import Any
 
 import httpx
 from redis.asyncio import Redis
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from middleware.keys import SessionKeys
 
 COUNTER_URL = "/v1/bots/counter/messages"
+DEBUG = ("--enable-debug-command", "yes")  # redis-server arguments that allow `stall`
 
 
 class RoundRobin:
@@ -103,3 +105,20 @@ async def until(check: Callable[[], bool | Awaitable[bool]], timeout: float, wha
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout} s")
         await asyncio.sleep(0.02)
+
+
+async def stall(redis_url: str, seconds: float) -> asyncio.Task[object]:
+    """Block Redis for `seconds`; returns once the stall has begun (a PING no longer answers), the task ends with it."""
+    sleeper = Redis.from_url(redis_url, socket_timeout=seconds + 10)
+    task: asyncio.Task[object] = asyncio.create_task(sleeper.execute_command("DEBUG", "SLEEP", str(seconds)))
+    task.add_done_callback(lambda _: asyncio.ensure_future(sleeper.aclose()))
+    probe = Redis.from_url(redis_url, socket_timeout=0.05)
+    try:
+        while True:
+            try:
+                await probe.ping()
+            except RedisTimeoutError:
+                return task
+            await asyncio.sleep(0.005)
+    finally:
+        await probe.aclose()

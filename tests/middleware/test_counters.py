@@ -1,16 +1,23 @@
-"""Counter moves of turns finishing together share one write, and every turn waits for its own."""
+"""Counter entries: turns finishing together share one write, writes are idempotent, failed writes are retried."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from middleware import counters as counters_module
 from middleware import keys
-from middleware.counters import Counters
+from middleware.counters import Count, Counters
 from middleware.keys import SessionKeys
 from middleware.store import SessionStore
+
+
+def tag(user: str) -> str:
+    return SessionKeys.of("greeter", "rest", user).tag
 
 
 class SlowScript:
@@ -27,36 +34,90 @@ class SlowScript:
         return 1
 
 
-async def test_moves_made_while_a_write_is_in_flight_go_out_together_in_the_next() -> None:
-    """Three turns: the first write carries one, the second carries the other two, summed per version."""
+async def test_entries_made_while_a_write_is_in_flight_go_out_together_in_the_next() -> None:
+    """Three turns: the first write carries one entry, the second the other two, with one index key per user."""
     script = SlowScript()
     counters = Counters(script)  # type: ignore[arg-type]
-    first = asyncio.create_task(counters.move("greeter", {"1.0.0": 1}, "alice", "{greeter:rest:alice}"))
+    first = asyncio.create_task(counters.record("greeter", Count(tag("alice"), 1, "1.0.0", "alice")))
     await asyncio.sleep(0)
     later = [
-        asyncio.create_task(counters.move("greeter", {"1.0.0": 1}, "bob", "{greeter:rest:bob}")),
-        asyncio.create_task(counters.move("greeter", {"1.0.0": -1, "2.0.0": 1}, None, "{greeter:rest:carol}")),
+        asyncio.create_task(counters.record("greeter", Count(tag("bob"), 1, "1.0.0", "bob"))),
+        asyncio.create_task(counters.record("greeter", Count(tag("bob"), 2, "", "bob"))),
     ]
     await asyncio.sleep(0)
     assert not any(t.done() for t in [first, *later])
     script.release.set()
     await asyncio.gather(first, *later)
     assert [args for _, args in script.calls] == [
-        [1, "1.0.0", 1, "{greeter:rest:alice}"],
-        [1, "2.0.0", 1, "{greeter:rest:bob}"],  # 1.0.0 moved +1 and -1: nothing to write
+        [1, tag("alice"), 1, "1.0.0", 3],
+        [1, tag("bob"), 2, "", 3],  # bob's newer entry replaced his older one
     ]
-    assert script.calls[1][0] == [keys.active_counts("greeter"), keys.user_sessions("greeter", "bob")]
+    assert script.calls[1][0] == [
+        keys.active_counts("greeter"),
+        keys.counted_sessions("greeter"),
+        keys.user_sessions("greeter", "bob"),
+    ]
+
+
+async def counts(redis: Redis) -> dict[str, int]:
+    return {k.decode(): int(v) for k, v in (await redis.hgetall(keys.active_counts("greeter"))).items()}
+
+
+async def test_an_entry_written_twice_counts_once_and_an_older_one_never_undoes_a_newer(redis: Redis) -> None:
+    """Sent again after a lost answer, or late, an entry changes nothing; a newer one moves the session."""
+    counters = Counters(SessionStore(redis)._counters._script)
+    alice = tag("alice")
+    await counters.record("greeter", Count(alice, 1, "1.0.0", "alice"))
+    await counters.record("greeter", Count(alice, 1, "1.0.0", "alice"))
+    assert await counts(redis) == {"1.0.0": 1}
+    await counters.record("greeter", Count(alice, 3, "2.0.0", "alice"))
+    await counters.record("greeter", Count(alice, 2, "", "alice"))  # older than what is counted
+    assert await counts(redis) == {"1.0.0": 0, "2.0.0": 1}
+    await counters.record("greeter", Count(alice, 4, "", "alice"))
+    assert await counts(redis) == {"1.0.0": 0, "2.0.0": 0}
+    assert await redis.smembers(keys.user_sessions("greeter", "alice")) == {alice.encode()}
 
 
 async def test_many_first_sessions_at_once_are_all_counted_and_indexed(redis: Redis) -> None:
     """Twenty users start at once: the counter says twenty and each user's index holds their session."""
-    store = SessionStore(redis)
+    counters = Counters(SessionStore(redis)._counters._script)
     users = [f"user-{i}" for i in range(20)]
-    await asyncio.gather(*(
-        store.count("greeter", {"2.0.0": 1}, user=u, session_tag=SessionKeys.of("greeter", "rest", u).tag)
-        for u in users
-    ))  # fmt: skip
-    assert await redis.hget(keys.active_counts("greeter"), "2.0.0") == b"20"
+    await asyncio.gather(*(counters.record("greeter", Count(tag(u), 1, "2.0.0", u)) for u in users))
+    assert await counts(redis) == {"2.0.0": 20}
     for u in users:
-        tag = SessionKeys.of("greeter", "rest", u).tag
-        assert await redis.smembers(keys.user_sessions("greeter", u)) == {tag.encode()}
+        assert await redis.smembers(keys.user_sessions("greeter", u)) == {tag(u).encode()}
+
+
+class FailingFirst:
+    """count.lua behind a connection that fails the first `failures` calls."""
+
+    def __init__(self, script: Any, failures: int) -> None:
+        self.script = script
+        self.failures = failures
+        self.calls = 0
+
+    async def __call__(self, keys: list[str], args: list[Any]) -> Any:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise RedisConnectionError("Redis went away")
+        return await self.script(keys=keys, args=args)
+
+
+async def test_a_failed_write_does_not_hold_the_turn_and_lands_later_in_the_background(
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The turn returns at once; the entry is retried until Redis takes it, and then counted exactly once."""
+    monkeypatch.setattr(counters_module, "RETRY_FIRST_S", 0.01)
+    script = FailingFirst(SessionStore(redis)._counters._script, failures=2)
+    written: list[tuple[str, int]] = []
+    counters = Counters(script, lambda t, r: written.append((t, r)))  # type: ignore[arg-type]
+    await counters.record("greeter", Count(tag("alice"), 1, "1.0.0", "alice"))
+    assert counters.owed("greeter") == 1 and written == []
+    for _ in range(500):
+        if written:
+            break
+        await asyncio.sleep(0.01)
+    assert written == [(tag("alice"), 1)]
+    assert counters.owed("greeter") == 0
+    assert script.calls == 3
+    assert await counts(redis) == {"1.0.0": 1}

@@ -32,6 +32,8 @@ async def run_turn(store: SessionStore, marker: str, message_id: str | None = No
             transcript=[TranscriptEntry("user", marker, "1.0.0", 1)],
             response={"replies": [{"text": f"got {marker}"}]},
             message_id=message_id,
+            bot="greeter",
+            user="alice",
         )
 
 
@@ -90,8 +92,16 @@ async def test_a_stalled_turn_whose_lease_lapsed_cannot_overwrite_the_newer_sess
         await redis.delete(ALICE.lock)  # the lease runs out while this turn is stuck
         newer = await run_turn(SessionStore(redis), "newer")
         with pytest.raises(Fenced):
-            await store.commit(stalled, advanced(stalled.session, "late"), new_conversation=False,
-                               transcript=[], response=None, message_id=None)
+            await store.commit(
+                stalled,
+                advanced(stalled.session, "late"),
+                new_conversation=False,
+                transcript=[],
+                response=None,
+                message_id=None,
+                bot="greeter",
+                user="alice",
+            )
     assert await store.load(ALICE) == newer
     assert newer.state["marks"] == ["first", "newer"]
 
@@ -131,13 +141,17 @@ async def test_the_transcript_keeps_each_message_with_its_version(redis: Redis) 
     assert await redis.lrange(ALICE.conversations, 0, -1) == [b"conv-1"]
 
 
-async def test_counters_move_with_the_deltas_and_first_sessions_are_indexed(redis: Redis) -> None:
-    """Per-version counters are kept as sessions change, so nobody scans the keyspace."""
+async def test_saves_keep_the_counters_and_the_first_save_indexes_the_session(redis: Redis) -> None:
+    """Per-version counters follow each save, so nobody scans the keyspace; the user's index lists the session."""
     store = SessionStore(redis)
-    await store.count("greeter", {"1.0.0": 1}, user="alice", session_tag=ALICE.tag)
-    await store.count("greeter", {"1.0.0": -1, "2.0.0": 1}, user=None, session_tag=ALICE.tag)
-    assert await redis.hgetall(keys.active_counts("greeter")) == {b"1.0.0": b"0", b"2.0.0": b"1"}
+    first = await run_turn(store, "a")
+    assert await redis.hgetall(keys.active_counts("greeter")) == {b"1.0.0": b"1"}
     assert await redis.smembers(keys.user_sessions("greeter", "alice")) == {ALICE.tag.encode()}
+    async with store.turn(ALICE, None) as lease:
+        moved = first.evolve(version="2.0.0")
+        await store.commit(lease, moved, new_conversation=True, transcript=[], response=None, message_id=None,
+                           bot="greeter", user="alice")  # fmt: skip
+    assert await redis.hgetall(keys.active_counts("greeter")) == {b"1.0.0": b"0", b"2.0.0": b"1"}
 
 
 def test_session_keys_escape_separators_so_sessions_never_collide() -> None:
@@ -169,7 +183,15 @@ async def test_a_turn_stalled_past_its_lease_does_not_hold_up_the_next_turn_in_t
     async with store.turn(ALICE, None) as stalled:
         newer = await run_turn(store, "newer")
         with pytest.raises(Fenced):
-            await store.commit(stalled, advanced(stalled.session, "late"), new_conversation=False,
-                               transcript=[], response=None, message_id=None)
+            await store.commit(
+                stalled,
+                advanced(stalled.session, "late"),
+                new_conversation=False,
+                transcript=[],
+                response=None,
+                message_id=None,
+                bot="greeter",
+                user="alice",
+            )
     assert newer.state["marks"] == ["first", "newer"]
     assert await store.load(ALICE) == newer

@@ -1,0 +1,87 @@
+"""Session-scoped fixtures that start the upstream test bots, each once per test session, stopped at the end.
+
+Import the ones a test package needs into its conftest.py (`from tests.upstream.fixtures import fake_rasa`).
+Each yields a `RunningBot`: `endpoint` is the URL a bot definition names, `url` the process's base URL (for the
+bot's test routes such as `/received`), `label` what tells two versions apart in its answers, `secret` what it
+checks `X-Botgate-Signature` with. The processes are shared by the whole session: tests use their own
+conversation ids (or senders) instead of resetting them. For other labels, start one with `running()` and a
+`*_command()` below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.processes import ServerProcess
+from tests.upstream.botbuilder_env import botbuilder_python as build_botbuilder_python
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    """A bot process of this test session: where to reach it, what it says, and where its output goes."""
+
+    url: str
+    endpoint: str
+    log_path: Path
+    label: str | None = None
+    secret: str | None = None
+
+
+def dialog_bot_command(python: Path, label: str, adapter: str = "cloud") -> list[str]:
+    """The botbuilder-python dialog bot under the botbuilder venv's `python` (`adapter`: cloud or legacy)."""
+    return [str(python), str(HERE / "dialog_bot.py"), "--label", label, "--adapter", adapter]
+
+
+@contextmanager
+def running(
+    command: Sequence[str], log_path: Path, endpoint_path: str, label: str | None = None, secret: str | None = None
+) -> Iterator[RunningBot]:
+    """Start `command` (which serves `/healthz`), yield it as a RunningBot, and stop it whatever happens."""
+    server = ServerProcess(command, {}, log_path).start()
+    try:
+        yield RunningBot(server.url, server.url + endpoint_path, log_path, label, secret)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def upstream_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the bot processes of this session write their output."""
+    return tmp_path_factory.mktemp("upstream")
+
+
+@pytest.fixture(scope="session")
+def botbuilder_python() -> Path:
+    """The interpreter of the botbuilder-python 4.17 venv (built on first use, then cached under .venv)."""
+    return build_botbuilder_python()
+
+
+@pytest.fixture(scope="session")
+def dialog_bot(botbuilder_python: Path, upstream_logs: Path) -> Iterator[RunningBot]:
+    """The botbuilder dialog bot, label v1, on the SDK's CloudAdapter: replies go to the activity's serviceUrl."""
+    command = dialog_bot_command(botbuilder_python, "v1")
+    with running(command, upstream_logs / "dialog-bot-v1.log", "/api/messages", "v1") as bot:
+        yield bot
+
+
+@pytest.fixture(scope="session")
+def dialog_bot_v2(botbuilder_python: Path, upstream_logs: Path) -> Iterator[RunningBot]:
+    """The same botbuilder dialog bot as `dialog_bot`, label v2."""
+    command = dialog_bot_command(botbuilder_python, "v2")
+    with running(command, upstream_logs / "dialog-bot-v2.log", "/api/messages", "v2") as bot:
+        yield bot
+
+
+@pytest.fixture(scope="session")
+def dialog_bot_legacy(botbuilder_python: Path, upstream_logs: Path) -> Iterator[RunningBot]:
+    """The botbuilder dialog bot, label legacy, on the older BotFrameworkHttpAdapter, which answers expectReplies."""
+    command = dialog_bot_command(botbuilder_python, "legacy", adapter="legacy")
+    with running(command, upstream_logs / "dialog-bot-legacy.log", "/api/messages", "legacy") as bot:
+        yield bot

@@ -12,6 +12,8 @@ from tests.upstream.fixtures import (  # noqa: F401
     dialog_bot,
     dialog_bot_legacy,
     dialog_bot_v2,
+    expect_replies_bot,
+    expect_replies_bot_v2,
     upstream_logs,
 )
 

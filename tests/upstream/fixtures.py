@@ -10,6 +10,7 @@ conversation ids (or senders) instead of resetting them. For other labels, start
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,10 @@ class RunningBot:
 def dialog_bot_command(python: Path, label: str, adapter: str = "cloud") -> list[str]:
     """The botbuilder-python dialog bot under the botbuilder venv's `python` (`adapter`: cloud or legacy)."""
     return [str(python), str(HERE / "dialog_bot.py"), "--label", label, "--adapter", adapter]
+
+
+def expect_replies_command(label: str) -> list[str]:
+    return [sys.executable, "-m", "tests.upstream.expect_replies_bot", "--label", label]
 
 
 @contextmanager
@@ -84,4 +89,18 @@ def dialog_bot_legacy(botbuilder_python: Path, upstream_logs: Path) -> Iterator[
     """The botbuilder dialog bot, label legacy, on the older BotFrameworkHttpAdapter, which answers expectReplies."""
     command = dialog_bot_command(botbuilder_python, "legacy", adapter="legacy")
     with running(command, upstream_logs / "dialog-bot-legacy.log", "/api/messages", "legacy") as bot:
+        yield bot
+
+
+@pytest.fixture(scope="session")
+def expect_replies_bot(upstream_logs: Path) -> Iterator[RunningBot]:
+    """Our own Bot Framework bot answering `deliveryMode: expectReplies` inline, label v1."""
+    with running(expect_replies_command("v1"), upstream_logs / "expect-replies-v1.log", "/api/messages", "v1") as bot:
+        yield bot
+
+
+@pytest.fixture(scope="session")
+def expect_replies_bot_v2(upstream_logs: Path) -> Iterator[RunningBot]:
+    """The same expectReplies bot, label v2."""
+    with running(expect_replies_command("v2"), upstream_logs / "expect-replies-v2.log", "/api/messages", "v2") as bot:
         yield bot

@@ -14,6 +14,8 @@ from tests.upstream.fixtures import (  # noqa: F401
     dialog_bot_v2,
     expect_replies_bot,
     expect_replies_bot_v2,
+    fake_rasa,
+    fake_rasa_v2,
     upstream_logs,
 )
 

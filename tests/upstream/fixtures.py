@@ -44,6 +44,10 @@ def expect_replies_command(label: str) -> list[str]:
     return [sys.executable, "-m", "tests.upstream.expect_replies_bot", "--label", label]
 
 
+def fake_rasa_command(label: str) -> list[str]:
+    return [sys.executable, "-m", "tests.upstream.fake_rasa", "--model-label", label]
+
+
 @contextmanager
 def running(
     command: Sequence[str], log_path: Path, endpoint_path: str, label: str | None = None, secret: str | None = None
@@ -103,4 +107,18 @@ def expect_replies_bot(upstream_logs: Path) -> Iterator[RunningBot]:
 def expect_replies_bot_v2(upstream_logs: Path) -> Iterator[RunningBot]:
     """The same expectReplies bot, label v2."""
     with running(expect_replies_command("v2"), upstream_logs / "expect-replies-v2.log", "/api/messages", "v2") as bot:
+        yield bot
+
+
+@pytest.fixture(scope="session")
+def fake_rasa(upstream_logs: Path) -> Iterator[RunningBot]:
+    """The fake Rasa server, model label v1; `endpoint` is its REST channel webhook."""
+    with running(fake_rasa_command("v1"), upstream_logs / "rasa-v1.log", "/webhooks/rest/webhook", "v1") as bot:
+        yield bot
+
+
+@pytest.fixture(scope="session")
+def fake_rasa_v2(upstream_logs: Path) -> Iterator[RunningBot]:
+    """The fake Rasa server, model label v2."""
+    with running(fake_rasa_command("v2"), upstream_logs / "rasa-v2.log", "/webhooks/rest/webhook", "v2") as bot:
         yield bot

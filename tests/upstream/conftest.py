@@ -16,6 +16,8 @@ from tests.upstream.fixtures import (  # noqa: F401
     expect_replies_bot_v2,
     fake_rasa,
     fake_rasa_v2,
+    http_test_bot,
+    http_test_bot_signed,
     upstream_logs,
 )
 

@@ -22,6 +22,7 @@ from tests.processes import ServerProcess
 from tests.upstream.botbuilder_env import botbuilder_python as build_botbuilder_python
 
 HERE = Path(__file__).resolve().parent
+UPSTREAM_SECRET = "upstream-test-secret"  # what `http_test_bot_signed` checks signatures with
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ def expect_replies_command(label: str) -> list[str]:
 
 def fake_rasa_command(label: str) -> list[str]:
     return [sys.executable, "-m", "tests.upstream.fake_rasa", "--model-label", label]
+
+
+def http_test_bot_command(secret: str | None = None) -> list[str]:
+    return [sys.executable, "-m", "tests.upstream.http_test_bot", *(["--secret", secret] if secret else [])]
 
 
 @contextmanager
@@ -121,4 +126,19 @@ def fake_rasa(upstream_logs: Path) -> Iterator[RunningBot]:
 def fake_rasa_v2(upstream_logs: Path) -> Iterator[RunningBot]:
     """The fake Rasa server, model label v2."""
     with running(fake_rasa_command("v2"), upstream_logs / "rasa-v2.log", "/webhooks/rest/webhook", "v2") as bot:
+        yield bot
+
+
+@pytest.fixture(scope="session")
+def http_test_bot(upstream_logs: Path) -> Iterator[RunningBot]:
+    """The `http` test bot without a secret; `endpoint` is its `/echo`, other paths are `url + path`."""
+    with running(http_test_bot_command(), upstream_logs / "http-test-bot.log", "/echo") as bot:
+        yield bot
+
+
+@pytest.fixture(scope="session")
+def http_test_bot_signed(upstream_logs: Path) -> Iterator[RunningBot]:
+    """The `http` test bot requiring `X-Botgate-Signature` made with UPSTREAM_SECRET (its `secret`), else 401."""
+    command = http_test_bot_command(UPSTREAM_SECRET)
+    with running(command, upstream_logs / "http-test-bot-signed.log", "/echo", secret=UPSTREAM_SECRET) as bot:
         yield bot

@@ -183,6 +183,15 @@ def test_malformed_body_is_400(bot: Bot, body: bytes) -> None:
     assert isinstance(refused["error"]["message"], str)
 
 
+def test_body_without_content_length_is_400(bot: Bot) -> None:
+    """A chunked body, without Content-Length, is a 400 (botgate always sends the length)."""
+    body = json.dumps(message("hi", None)).encode()
+    response = bot.http.post(bot.url + "/turn", content=iter([body]), headers={"Content-Type": "application/json"})
+    assert "content-length" not in response.request.headers
+    assert answer(response, 400) == {"error": {"code": "bad_request", "message": "a turn needs a Content-Length"}}
+    assert answer(bot.send(message("hi", None))) == ASK
+
+
 def test_body_over_64_kib_is_413(bot: Bot) -> None:
     """A body over 64 KiB is refused unread with 413, and the bot goes on answering."""
     refused = answer(bot.send(json.dumps(message("x" * 65536, None)).encode()), 413)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from admin.auth import ACTOR_KEY
 from bot_versions.errors import NotFound
 from bot_versions.registry import Registry
+from bot_versions.runtime_checks import StoreRules
 from bot_versions.state import BotState
 from middleware.catalog import Catalog
 from middleware.store import SessionStore
@@ -22,6 +23,9 @@ class AdminServices(Protocol):
     registry: Registry
     store: SessionStore
     catalog: Catalog
+
+    @property
+    def store_rules(self) -> StoreRules: ...
 
 
 def admin_services(request: Request) -> AdminServices:

@@ -12,18 +12,18 @@ from admin.services import AdminServices, actor, admin_services, bot_state
 from admin.views import JSON, version_view
 from bot_versions.errors import Invalid, NotFound
 from bot_versions.model import BotVersion, Status, canonical_version
-from bot_versions.validation import load_version, validate
+from bot_versions.validation import StoreRules, load_version, validate
 from middleware.session_admin import active_sessions
 
 
-def definition_for(bot: str, version: str, document: Any) -> BotVersion:
+def definition_for(bot: str, version: str, document: Any, rules: StoreRules | None = None) -> BotVersion:
     """The version a PUT body defines; raise Invalid with every problem, the URL disagreeing with the body included."""
-    problems = [p.to_json() for p in validate(document)]
+    problems = [p.to_json() for p in validate(document, rules)]
     if isinstance(document, dict):
         problems += _disagreements(bot, version, document)
     if problems:
         raise Invalid(f"the definition has {len(problems)} problem(s)", details=problems)
-    return load_version(document)
+    return load_version(document, rules)
 
 
 def _disagreements(bot: str, version: str, document: dict[str, Any]) -> list[dict[str, str]]:
@@ -60,7 +60,7 @@ async def put_version(request: Request) -> Response:
     """Store a definition as a draft: 201 when stored, 200 when identical content was already there."""
     svc = admin_services(request)
     document = await read_document(request)
-    version = definition_for(request.path_params["bot"], request.path_params["version"], document)
+    version = definition_for(request.path_params["bot"], request.path_params["version"], document, svc.store_rules)
     created = await svc.registry.put(version, actor(request))
     svc.catalog.invalidate(version.bot)
     view = await _view(svc, version.bot, version.version)

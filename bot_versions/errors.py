@@ -68,6 +68,8 @@ class BotFailed(BotgateError):
     def __init__(self, message: str, reason: str, details: Any = None) -> None:
         super().__init__(message, details)
         self.reason = reason
+        # Set by the turn stage: what people are told instead, and the chat answer that tells them.
+        self.answer: dict[str, Any] | None = None
 
 
 class Unauthorized(BotgateError):

@@ -20,7 +20,7 @@ from bot_versions.calls import Caller, CallFailed
 from bot_versions.flow_checks import DEFAULT_CALL_TIMEOUT
 from bot_versions.model import BotVersion
 from bot_versions.problems import is_number
-from bot_versions.runtime import Activity, Reply, State, TurnResult
+from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.templates import Path, Template, lookup, parse_path, parse_template
 from bot_versions.validation import validate
 
@@ -106,6 +106,8 @@ Step = Say | Ask | Branch | Call
 class FlowRuntime:
     """Runs a `flow` definition: a one-line reactor (`reply`), or steps from `start`."""
 
+    repeats_replies = False  # it can ask its last question again from the state
+
     def __init__(self, version: BotVersion, caller: Caller) -> None:
         problems = validate(version.document)
         if problems:
@@ -116,8 +118,11 @@ class FlowRuntime:
         self._reply = parse_template(document["reply"]) if "reply" in document else None
         self._start: str = document.get("start", "")
         self._steps = {name: _compile(step) for name, step in document.get("steps", {}).items()}
+        self._resume_at: dict[str, str] = dict(document.get("resume_at", {}))
+        # A flow is a pure function of its state and the message, unless a `call` step reaches out.
+        self.replayable = not any(isinstance(step, Call) for step in self._steps.values())
 
-    async def turn(self, state: State, activity: Activity) -> TurnResult:
+    async def turn(self, state: State, activity: Activity, conversation: Conversation | None = None) -> TurnResult:
         """Answer one message: start a conversation, or read the answer to the waiting question."""
         if self._reply is not None:
             return TurnResult([Reply(self._reply.render(_values({}, activity)))], {}, done=True)
@@ -142,6 +147,21 @@ class FlowRuntime:
             return []
         ask, _, prompt = waiting
         return [Reply(prompt, ask.labels)]
+
+    async def migrate(
+        self, state: State, from_version: str, activity: Activity, conversation: Conversation | None = None
+    ) -> State | None:
+        """An older version's conversation carried on here: its saved values, waiting at the question `resume_at`
+        maps its step to (or the question of the same name); None when this version has no such question."""
+        step, payload = state.get("step"), state.get("payload")
+        if not isinstance(step, str) or not isinstance(payload, dict):
+            return None
+        target = self._resume_at.get(step, step)
+        ask = self._steps.get(target)
+        if not isinstance(ask, Ask):
+            return None
+        prompt = ask.question.render(_values(payload, activity))
+        return {"step": target, "payload": dict(payload), "prompt": prompt}
 
     def _waiting(self, state: State) -> tuple[Ask, dict[str, Any], str] | None:
         name, payload, prompt = state.get("step"), state.get("payload"), state.get("prompt")

@@ -13,7 +13,7 @@ from typing import Any
 from bot_versions.documents import parse_document
 from bot_versions.errors import BadRequest, BotgateError, Invalid
 from bot_versions.model import BotVersion
-from bot_versions.validation import load_version
+from bot_versions.validation import StoreRules, load_version
 
 CONTENT_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".json": "application/json"}
 
@@ -24,7 +24,7 @@ class DefinitionFileError(BotgateError):
     code = "definition_file"
 
 
-def load_directory(path: Path) -> list[BotVersion]:
+def load_directory(path: Path, rules: StoreRules | None = None) -> list[BotVersion]:
     """Every definition in a directory, in file name order; raise DefinitionFileError listing every bad file."""
     try:
         files = sorted(
@@ -39,7 +39,7 @@ def load_directory(path: Path) -> list[BotVersion]:
     defined_in: dict[tuple[str, str], Path] = {}
     for file in files:
         try:
-            version = load_file(file)
+            version = load_file(file, rules)
         except DefinitionFileError as exc:
             problems.extend(exc.details)
             continue
@@ -54,12 +54,12 @@ def load_directory(path: Path) -> list[BotVersion]:
     return versions
 
 
-def load_file(path: Path) -> BotVersion:
+def load_file(path: Path, rules: StoreRules | None = None) -> BotVersion:
     """One definition file, read as YAML or JSON by its suffix; raise DefinitionFileError with all its problems."""
     try:
         body = path.read_bytes()
         document = parse_document(body, CONTENT_TYPES.get(path.suffix.lower()))
-        return load_version(document)
+        return load_version(document, rules)
     except OSError as exc:
         problems = [{"path": "", "message": f"cannot read the file: {exc.strerror}"}]
     except BadRequest as exc:

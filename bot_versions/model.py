@@ -45,6 +45,7 @@ class Messages:
     idle_ask: str = "Welcome back! Continue where you left off? (yes/no)"
     idle_ask_again: str = "Sorry, I did not get that. Continue where you left off? Please answer yes or no."
     version_reset: str = "This bot has been updated, so let's start over."
+    bot_error: str = "Sorry, something went wrong on our side. Please try again."
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

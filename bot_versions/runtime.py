@@ -1,8 +1,8 @@
 """The contract between the gateway and a bot version's runtime.
 
-A runtime is a pure turn function over plain JSON state: it never sees Redis or
-HTTP requests, which is what lets the gateway own, pin and migrate the state of
-bots written in any language.
+A runtime is a turn function over plain JSON state: it never sees Redis or the channel's request, which is what
+lets the gateway own, pin and migrate the state of bots written in any language. It also says what the turn path
+needs to know about it, so no stage has to read a definition to find out.
 """
 
 from __future__ import annotations
@@ -54,15 +54,40 @@ class TurnResult:
     done: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Where a turn runs: the gateway's conversation id, which upstream bots key their own state by."""
+
+    id: str
+
+
 class Runtime(Protocol):
     """A version's conversation logic.
 
-    `turn` with an empty state starts a conversation: the activity is its first
-    message, available to templates but never taken as an answer.
+    `turn` with an empty state starts a conversation: the activity is its first message, available to the bot but
+    never taken as an answer. A failed turn raises `BotFailed` (or `Unavailable` when the version is too busy), and
+    nothing of it is saved.
     """
 
-    async def turn(self, state: State, activity: Activity) -> TurnResult: ...
+    @property
+    def replayable(self) -> bool:
+        """Whether a turn may be computed twice with one result thrown away: nothing outside the gateway sees it."""
+        ...
+
+    @property
+    def repeats_replies(self) -> bool:
+        """Whether "continue? yes" repeats the replies of the last turn (kept with the session) rather than asking
+        `reprompt`: a runtime whose dialog state the gateway cannot read cannot say what it asked last."""
+        ...
+
+    async def turn(self, state: State, activity: Activity, conversation: Conversation) -> TurnResult: ...
 
     def reprompt(self, state: State) -> list[Reply]:
         """The question the user was last asked, to ask again after "continue? yes"."""
+        ...
+
+    async def migrate(
+        self, state: State, from_version: str, activity: Activity, conversation: Conversation
+    ) -> State | None:
+        """The state this version continues a conversation of `from_version` with, or None to decline."""
         ...

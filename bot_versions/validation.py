@@ -20,18 +20,20 @@ from bot_versions.model import (
     parse_version,
 )
 from bot_versions.problems import Problem, Report, is_number, join, kind_of, listing, short
+from bot_versions.runtime_checks import UPSTREAM_KEYS, StoreRules, check_runtime, runtime_of
 
-__all__ = ["Problem", "load_version", "validate"]
+__all__ = ["Problem", "StoreRules", "load_version", "validate"]
 
-TOP_LEVEL_KEYS = ("bot", "version", "runtime", "description", "idle", "messages", "reply", "start", "steps")
-RUNTIMES = ("flow",)
+TOP_LEVEL_KEYS = (
+    "bot", "version", "runtime", "description", "idle", "messages", "reply", "start", "steps", *UPSTREAM_KEYS,
+)  # fmt: skip
 IDLE_KEYS = ("after", "policy")
 IDLE_POLICIES = tuple(kind.value for kind in IdlePolicyKind)
 MAX_IDLE_SECONDS = 365 * 24 * 3600
 
 
-def validate(document: Any) -> list[Problem]:
-    """Every problem of a definition; an empty list when it is valid."""
+def validate(document: Any, rules: StoreRules | None = None) -> list[Problem]:
+    """Every problem of a definition; an empty list when it is valid. `rules`: this deployment's, when storing."""
     if not isinstance(document, dict):
         return [Problem("", f"a definition must be a mapping, not {kind_of(document)}")]
     report = Report()
@@ -40,22 +42,22 @@ def validate(document: Any) -> list[Problem]:
             report.add(str(key), f"unknown key; a definition has {listing(TOP_LEVEL_KEYS)}")
     _check_bot(report, document)
     _check_version(report, document)
-    if "runtime" in document and document["runtime"] not in RUNTIMES:
-        report.add("runtime", f"unknown runtime {short(document['runtime'])}; the only runtime is flow")
+    check_runtime(report, document, rules)
     if "description" in document and not isinstance(document["description"], str):
         report.add("description", f"must be a string, not {kind_of(document['description'])}")
     if "idle" in document:
         _check_idle(report, document["idle"])
     if "messages" in document:
         _check_messages(report, document["messages"])
-    _check_behaviour(report, document)
+    if runtime_of(document) == "flow":
+        _check_behaviour(report, document)
     report.check_reads()
     return report.problems
 
 
-def load_version(document: Any) -> BotVersion:
+def load_version(document: Any, rules: StoreRules | None = None) -> BotVersion:
     """The BotVersion a definition describes; raise Invalid with every problem in `details`."""
-    problems = validate(document)
+    problems = validate(document, rules)
     if problems:
         raise Invalid("definition is invalid", details=[problem.to_json() for problem in problems])
     idle = document.get("idle")

@@ -18,18 +18,23 @@ from starlette.routing import Route
 from admin.app import admin_mount
 from admin.auth import configured_or_generated, token_notice
 from bot_versions.calls import HttpCaller
+from bot_versions.hosts import AllowList
 from bot_versions.examples import examples_dir
 from bot_versions.loader import load_directory
 from bot_versions.model import Status
 from bot_versions.registry import Registry, wall_ms
+from bot_versions.runtimes.env import RuntimeEnv
+from bot_versions.runtimes.upstream import Upstream
 from gateway.channels import ROUTES as CHANNEL_ROUTES
 from gateway.channels import startup_notes
+from gateway.connector import routes as CONNECTOR_ROUTES
 from gateway.errors import HANDLERS, error_response
 from gateway.openapi import openapi_json
 from gateway.redis_connection import connect
 from gateway.services import Clock, Services, services
 from gateway.settings import Settings
 from middleware.catalog import Catalog
+from middleware.inbox import RedisInbox
 from middleware.pipeline import Middleware
 from middleware.runner import TurnRunner
 from middleware.store import SessionStore
@@ -42,7 +47,7 @@ STARTUP_ACTOR = "startup"
 async def publish_directory(registry: Registry, settings: Settings) -> list[str]:
     """Store and publish the bots directory; a version already stored keeps the status operators gave it."""
     published = []
-    for version in load_directory(settings.bots_dir or examples_dir()):
+    for version in load_directory(settings.bots_dir or examples_dir(), settings.store_rules()):
         if await registry.put(version, STARTUP_ACTOR):
             await registry.set_status(version.bot, version.version, Status.PUBLISHED, STARTUP_ACTOR)
             published.append(f"{version.bot} {version.version}")
@@ -55,10 +60,20 @@ async def build_services(
     client = redis if redis is not None else connect(settings)
     registry = Registry(client, clock)
     caller = HttpCaller(settings.call_hosts)
+    upstream = Upstream(AllowList(settings.upstream_hosts, "BOTGATE_UPSTREAM_HOSTS"), settings.upstream_secret)
+    inbox = RedisInbox(client)
+    env = RuntimeEnv(
+        caller=caller,
+        upstream=upstream,
+        inbox=inbox,
+        connector_url=settings.connector_url,
+        python_modules=settings.python_modules,
+        max_timeout_s=settings.max_upstream_timeout_s,
+    )
     store = SessionStore(client, settings.store_limits())
-    catalog = Catalog(registry, caller)
+    catalog = Catalog(registry, env)
     runner = TurnRunner(store, catalog, middleware, log_text=settings.log_text)
-    return Services(settings, client, registry, store, catalog, runner, caller, clock)
+    return Services(settings, client, registry, store, catalog, runner, caller, upstream, inbox, clock)
 
 
 async def healthz(request: Request) -> Response:
@@ -110,6 +125,7 @@ def create_app(
             yield
         finally:
             await svc.caller.aclose()
+            await svc.upstream.aclose()
             if redis is None:
                 await svc.redis.aclose()
 
@@ -119,6 +135,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             *CHANNEL_ROUTES,
+            *CONNECTOR_ROUTES,
             admin_mount(tokens),
         ],
         exception_handlers=HANDLERS,

@@ -24,7 +24,7 @@ def serve(args: argparse.Namespace) -> int:
         settings = Settings.from_env()
         tokens = parse_tokens(settings.admin_tokens)
         # Fail before binding the port: a bad definition file should stop the deploy, not the first turn.
-        load_directory(settings.bots_dir or examples_dir())
+        load_directory(settings.bots_dir or examples_dir(), settings.store_rules())
     except (SettingsError, TokenError, BotgateError) as exc:
         print(f"botgate: {exc}", file=sys.stderr)
         return 2

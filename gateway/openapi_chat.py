@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.openapi_parts import BOT, JSON, errors, json_body, ref
+from gateway.openapi_parts import BOT, JSON, errors, json_body, path_param, ref
 
 VERSION_HEADER = {"X-Bot-Version": {"schema": {"type": "string"}, "description": "The version that answered."}}
 ID = {"type": "string", "minLength": 1, "maxLength": 256}
@@ -34,9 +34,49 @@ SCHEMAS: JSON = {
         },
     },
     "Status": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
+    "ResourceResponse": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
 }
 
-CHAT_ERRORS = (400, 404, 413, 422, 503)
+CHAT_ERRORS = (400, 404, 413, 422, 502, 503)
+CONNECTOR = "/v1/connector/{token}/v3/conversations/{conversation}/activities"
+CONNECTOR_PARAMETERS = {
+    "token": ("The open turn's token, from the serviceUrl the gateway gave the bot.", "0" * 32),
+    "conversation": ("The conversation the reply belongs to (the gateway's conversation id).", "3f0c9a1b2c3d4e5f"),
+    "reply_to": ("The id of the activity replied to.", "m-17"),
+}
+
+
+def _connector(*names: str) -> JSON:
+    """The connector route an activity bot replies to, with these path parameters."""
+    return {
+        "post": {
+            "summary": "The connector activity bots reply to (the serviceUrl of one open turn)",
+            "description": (
+                "An `activity` version's bot POSTs its reply activities here while the turn that gave it this "
+                "serviceUrl is open, as it would to Azure Bot Service. Refused with 404, changing nothing, for any "
+                "token, conversation or time but that open turn's."
+            ),
+            "parameters": [path_param(name, *CONNECTOR_PARAMETERS[name]) for name in names],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "description": "A Bot Framework Activity.",
+                            "required": ["type"],
+                            "properties": {"type": {"type": "string"}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": json_body(ref("ResourceResponse"), "Taken; the id the connector gives the activity."),
+                **errors(400, 404, 413, 422, 503),
+            },
+        }
+    }
+
 
 PATHS: JSON = {
     "/v1/bots/{bot}/messages": {
@@ -136,6 +176,8 @@ PATHS: JSON = {
             },
         }
     },
+    CONNECTOR: _connector("token", "conversation"),
+    CONNECTOR + "/{reply_to}": _connector("token", "conversation", "reply_to"),
     "/healthz": {
         "get": {"summary": "The process is up", "responses": {"200": json_body(ref("Status"), "Up.")}},
     },

@@ -14,6 +14,7 @@ ERROR_REASONS = {
     409: "The request contradicts what is stored.",
     413: "The body is over the size limit.",
     422: "Fields are missing or wrong; `details` lists each problem with its path.",
+    502: "The bot failed the turn (REST channel): refused, timed out, answered wrongly; nothing was saved.",
     503: "The store is unavailable or the session stayed busy; retry after `Retry-After` seconds.",
 }
 

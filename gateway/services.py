@@ -10,8 +10,11 @@ from starlette.requests import HTTPConnection
 
 from bot_versions.calls import HttpCaller
 from bot_versions.registry import Registry
+from bot_versions.runtime_checks import StoreRules
+from bot_versions.runtimes.upstream import Upstream
 from gateway.settings import Settings
 from middleware.catalog import Catalog
+from middleware.inbox import RedisInbox
 from middleware.runner import TurnRunner
 from middleware.store import SessionStore
 
@@ -29,7 +32,14 @@ class Services:
     catalog: Catalog
     runner: TurnRunner
     caller: HttpCaller
+    upstream: Upstream
+    inbox: RedisInbox
     clock: Clock
+
+    @property
+    def store_rules(self) -> StoreRules:
+        """What a version stored through this gateway may name (the admin API checks definitions against it)."""
+        return self.settings.store_rules()
 
 
 def services(conn: HTTPConnection) -> Services:

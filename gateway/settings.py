@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot_versions.hosts import AllowList
+from bot_versions.runtime_checks import StoreRules
 from gateway.redis_connection import is_cluster_url, parse_cluster_url
 from middleware.store import StoreLimits
 
@@ -57,6 +59,22 @@ def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
 
 
+def _hosts(env: Mapping[str, str], name: str) -> frozenset[str]:
+    entries = _list(env, name)
+    try:
+        AllowList(entries, name)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    return frozenset(entries)
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    url = (env.get(name) or "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http:// or https:// URL, got {url!r}")
+    return url or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the gateway reads from `BOTGATE_*` variables (docs/operations.md lists them)."""
@@ -76,10 +94,31 @@ class Settings:
     msapp_id: str | None = None
     msapp_password: str | None = field(default=None, repr=False)
     msapp_tenant_id: str | None = None
+    upstream_hosts: frozenset[str] = field(default_factory=frozenset)
+    upstream_secret: str | None = field(default=None, repr=False)
+    python_modules: tuple[str, ...] = ()
+    serve_url: str | None = None  # where `botgate serve` listens (it sets BOTGATE_SERVE_URL for its workers)
 
     def store_limits(self) -> StoreLimits:
         """The session store's lease, wait and cache size these settings ask for."""
         return StoreLimits(lease_ms=self.lock_lease_ms, wait_ms=self.lock_wait_ms, cached_sessions=self.session_cache)
+
+    @property
+    def max_upstream_timeout_s(self) -> float:
+        """The longest an upstream call may take: a second less than the turn lock's lease (half of a short one)."""
+        lease_s = self.lock_lease_ms / 1000
+        return lease_s - 1 if lease_s >= 2 else lease_s / 2
+
+    def store_rules(self) -> StoreRules:
+        """What a version stored through this gateway may name: upstream hosts, python modules, timeouts."""
+        return StoreRules(
+            AllowList(self.upstream_hosts, "BOTGATE_UPSTREAM_HOSTS"), self.python_modules, self.max_upstream_timeout_s
+        )
+
+    @property
+    def connector_url(self) -> str | None:
+        """The base of the serviceUrl activity bots reply to: the public URL, else where this gateway listens."""
+        return self.public_url.rstrip("/") if self.public_url else self.serve_url
 
     @property
     def embedded(self) -> bool:
@@ -100,7 +139,7 @@ class Settings:
             lock_wait_ms=_int(env, "BOTGATE_LOCK_WAIT_MS", 5_000),
             redis_timeout_s=_float(env, "BOTGATE_REDIS_TIMEOUT", 2.0),
             session_cache=_int(env, "BOTGATE_SESSION_CACHE", 50_000, minimum=0),
-            call_hosts=frozenset(_list(env, "BOTGATE_CALL_HOSTS")),
+            call_hosts=_hosts(env, "BOTGATE_CALL_HOSTS"),
             log_format=log_format,
             log_text=env.get("BOTGATE_LOG_TEXT", "") in ("1", "true", "yes"),
             public_url=env.get("BOTGATE_PUBLIC_URL") or None,
@@ -108,4 +147,8 @@ class Settings:
             msapp_id=env.get("BOTGATE_MSAPP_ID") or None,
             msapp_password=env.get("BOTGATE_MSAPP_PASSWORD") or None,
             msapp_tenant_id=env.get("BOTGATE_MSAPP_TENANT_ID") or None,
+            upstream_hosts=_hosts(env, "BOTGATE_UPSTREAM_HOSTS"),
+            upstream_secret=env.get("BOTGATE_UPSTREAM_SECRET") or None,
+            python_modules=_list(env, "BOTGATE_PYTHON_MODULES"),
+            serve_url=_url(env, "BOTGATE_SERVE_URL"),
         )

@@ -10,12 +10,12 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from bot_versions.calls import Caller
 from bot_versions.errors import NotFound
 from bot_versions.model import BotVersion, is_valid_bot_name
 from bot_versions.registry import Registry
 from bot_versions.runtime import Runtime
-from bot_versions.runtimes import build_runtime
+from bot_versions.runtimes.factory import build_runtime
+from bot_versions.runtimes.env import RuntimeEnv
 from bot_versions.state import BotState
 from middleware.lru import LRU
 from middleware.store import store_errors
@@ -32,7 +32,7 @@ class Catalog:
     def __init__(
         self,
         registry: Registry,
-        caller: Caller,
+        env: RuntimeEnv,
         max_age: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
         max_bots: int = MAX_BOTS,
@@ -40,7 +40,7 @@ class Catalog:
         max_versions: int = MAX_VERSIONS,
     ) -> None:
         self.registry = registry
-        self.caller = caller
+        self.env = env
         self.max_age = max_age
         self.clock = clock
         self._states: LRU[str, tuple[float, BotState]] = LRU(max_bots)
@@ -96,12 +96,12 @@ class Catalog:
         if found is None:
             with store_errors():
                 definition = await self.registry.definition(bot, version)
-            found = (definition, build_runtime(definition, self.caller))
+            found = (definition, build_runtime(definition, self.env))
             self._versions.put((bot, version), found)
         return found
 
     async def replayable(self, bot: str) -> bool:
-        """Whether a turn of this bot may run twice with only one run kept: no version of it reaches out."""
+        """Whether a turn of this bot may run twice with only one run kept: every version's runtime says so."""
         state = await self.state(bot)
         if state is None:
             return False
@@ -109,10 +109,10 @@ class Catalog:
         if known is not None and known[0] is state:
             return known[1]
         try:
-            definitions = [(await self.version(bot, v))[0] for v in state.versions]
+            runtimes = [(await self.version(bot, v))[1] for v in state.versions]
         except NotFound:
             return False
-        replayable = all(_keeps_to_itself(d) for d in definitions)
+        replayable = all(runtime.replayable for runtime in runtimes)
         self._replayable.put(bot, (state, replayable))
         return replayable
 
@@ -126,8 +126,3 @@ class Catalog:
             "replayable": len(self._replayable),
         }
 
-
-def _keeps_to_itself(version: BotVersion) -> bool:
-    # A flow is a pure function of state and message unless it has `call` steps; other runtimes call out.
-    steps = version.document.get("steps", {})
-    return version.runtime == "flow" and not any("call" in step for step in steps.values())

@@ -69,6 +69,11 @@ class SessionPlace:
         return cls(parts[0], parts[1], parts[2], parts[3] if len(parts) == 4 else None)
 
 
+def inbox(token: str) -> str:
+    """List of the reply activities an `activity` bot sent for one open turn (its first entry names the turn)."""
+    return f"{PREFIX}:a:{{{_enc(token)}}}"
+
+
 def active_counts(bot: str) -> str:
     """Hash of version -> sessions active on it, for one bot."""
     return f"{PREFIX}:n:{{{_enc(bot)}}}"

@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from bot_versions.errors import BotgateError
+from bot_versions.errors import BotFailed, BotgateError
 from bot_versions.runtime import Activity
 from middleware.bind import Bind
 from middleware.catalog import Catalog
@@ -44,6 +44,7 @@ class TurnRunner:
         ctx: TurnContext | None = None
         started = time.perf_counter()
         outcome = "ok"
+        reason: str | None = None
         tries = 1
         try:
             # The session's keys are built from these fields, so they are checked before anything else.
@@ -62,6 +63,9 @@ class TurnRunner:
                     tries = 2
                     await self._chain(ctx)
             return ctx
+        except BotFailed as exc:
+            outcome, reason = exc.code, exc.reason
+            raise
         except BotgateError as exc:
             outcome = exc.code
             raise
@@ -69,9 +73,11 @@ class TurnRunner:
             outcome = "error"
             raise
         finally:
-            self._log(activity, ctx, outcome, tries, time.perf_counter() - started)
+            self._log(activity, ctx, outcome, reason, tries, time.perf_counter() - started)
 
-    def _log(self, a: Activity, ctx: TurnContext | None, outcome: str, tries: int, seconds: float) -> None:
+    def _log(
+        self, a: Activity, ctx: TurnContext | None, outcome: str, reason: str | None, tries: int, seconds: float
+    ) -> None:
         session = ctx.session if ctx else None
         fields: dict[str, Any] = {
             "bot": a.bot,
@@ -85,6 +91,8 @@ class TurnRunner:
             "replies": len(ctx.replies) if ctx else 0,
             "duration_ms": round(seconds * 1000, 2),
         }
+        if reason is not None:
+            fields["reason"] = reason  # why the bot failed the turn: a short word, never the bot's text
         if self.log_text:
             fields["text"] = a.text
         log.info("turn", **fields)

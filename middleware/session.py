@@ -29,6 +29,8 @@ class Session:
     turns: int = 0
     unclear: int = 0
     sync: int = 0  # the revision whose counter entry is not known to be written (0: none); see middleware/counters.py
+    # The last turn's replies (JSON), for runtimes whose "continue? yes" repeats them rather than asking again.
+    last: list[dict[str, Any]] = field(default_factory=list)
     revision: int = 0
 
     @property

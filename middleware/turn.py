@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from bot_versions.errors import BotFailed
+from bot_versions.limits import replies_problem
+from bot_versions.model import BotVersion
+from bot_versions.runtime import Conversation, Reply, Runtime
 from middleware.catalog import Catalog
 from middleware.context import Action, TurnContext
 from middleware.pipeline import Next
-from middleware.session import SessionStatus
+from middleware.session import Session, SessionStatus
 
 
 class RunTurn:
-    """Calls `turn(state, activity)` on the version's runtime and advances the session with its result."""
+    """Calls `turn(state, activity)` on the version's runtime and advances the session with its result.
+
+    A failed turn (`BotFailed`, from any runtime, or replies over the limits) goes on up with the answer people
+    get instead, the version's `messages.bot_error`; nothing after this stage runs, so nothing is saved.
+    """
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -18,14 +26,38 @@ class RunTurn:
         session = ctx.session
         if session is None:
             raise RuntimeError("the turn stage runs only after bind has bound a session")
-        _, runtime = await self.catalog.version(ctx.activity.bot, session.version)
+        version, runtime = await self.catalog.version(ctx.activity.bot, session.version)
         if ctx.action is Action.TURN:
-            result = await runtime.turn(session.state, ctx.activity)
-            ctx.replies = [*ctx.notices, *result.replies]
-            status = SessionStatus.ENDED if result.done else session.status
-            ctx.session = session.evolve(state=result.state, status=status)
+            try:
+                ctx.session = await self._run(ctx, session, version, runtime)
+            except BotFailed as exc:
+                exc.answer = _apology(ctx.before, session, version)
+                raise
         elif ctx.action is Action.REPROMPT:
-            ctx.replies = [*ctx.notices, *runtime.reprompt(session.state)]
+            again = [Reply.from_json(r) for r in session.last] if runtime.repeats_replies else None
+            ctx.replies = [*ctx.notices, *(again if again is not None else runtime.reprompt(session.state))]
         else:
             ctx.replies = list(ctx.notices)
         await call_next(ctx)
+
+    async def _run(self, ctx: TurnContext, session: Session, version: BotVersion, runtime: Runtime) -> Session:
+        result = await runtime.turn(session.state, ctx.activity, Conversation(session.conversation))
+        problem = replies_problem(result.replies)
+        if problem is not None:
+            raise BotFailed(f"{version.bot} {version.version} answered too much: {problem}", "reply_too_large")
+        ctx.replies = [*ctx.notices, *result.replies]
+        return session.evolve(
+            state=result.state,
+            status=SessionStatus.ENDED if result.done else session.status,
+            last=[reply.to_json() for reply in result.replies] if runtime.repeats_replies else [],
+        )
+
+
+def _apology(before: Session | None, session: Session, version: BotVersion) -> dict[str, object]:
+    """The chat answer of a failed turn: the version's bot_error message, and the session as it stays."""
+    return {
+        "replies": [{"text": version.messages.bot_error}],
+        "conversation": before.conversation if before is not None else None,
+        "version": session.version,
+        "status": before.status.value if before is not None else None,
+    }

@@ -16,6 +16,7 @@ from bot_versions.errors import BadRequest, Forbidden, NotFound
 from bot_versions.runtime import Activity
 from gateway.channels.body import read_body
 from gateway.channels.fields import raise_problems, string_problems
+from gateway.channels.people import answer_people
 from gateway.channels.rest import version_header
 from gateway.services import services
 from gateway.settings import Settings
@@ -86,8 +87,7 @@ async def post_sms(request: Request) -> Response:
         received_at_ms=gw.clock(),
         message_id=form.get("MessageSid"),
     )
-    ctx = await gw.runner.handle(activity)
-    return twiml(ctx.response())
+    return twiml(await answer_people(gw.runner, activity))
 
 
 routes = [Route("/v1/bots/{bot}/twilio", post_sms, methods=["POST"])]

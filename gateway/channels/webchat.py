@@ -20,6 +20,7 @@ from bot_versions.errors import BadRequest, BotgateError, Invalid, NotFound, Too
 from bot_versions.runtime import Activity
 from gateway.channels.body import MAX_BODY, parse_json
 from gateway.channels.fields import object_or_422, raise_problems, string_problems
+from gateway.channels.people import answer_people
 from gateway.services import Services, services
 
 log = structlog.get_logger("botgate.webchat")
@@ -82,7 +83,7 @@ async def answer(gw: Services, bot: str, user: str, message: Mapping[str, Any]) 
         data = read_frame(message)
         frame_id = data.get("id")
         activity = Activity(bot, CHANNEL, user, data["text"], gw.clock(), message_id=frame_id)
-        out = dict((await gw.runner.handle(activity)).response())
+        out = dict(await answer_people(gw.runner, activity))
     except BotgateError as exc:
         out = error_frame(exc)
     except Exception as exc:  # a bug must not cost the user their connection; it is logged like a 500

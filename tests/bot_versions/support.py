@@ -6,11 +6,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot_versions.calls import CallFailed
+from bot_versions.calls import Caller, CallFailed
 from bot_versions.examples import examples_dir
+from bot_versions.hosts import AllowList
 from bot_versions.loader import load_file
 from bot_versions.model import BotVersion
-from bot_versions.runtime import Activity, Runtime, State
+from bot_versions.runtime import Activity, Conversation, Runtime, State
+from bot_versions.runtimes.env import RuntimeEnv
+from bot_versions.runtimes.upstream import Upstream
 
 
 class FakeCaller:
@@ -37,7 +40,7 @@ class Chat:
 
     async def send(self, text: str) -> list[str]:
         """Send a message; the texts of the replies."""
-        result = await self.runtime.turn(self.state, activity(text))
+        result = await self.runtime.turn(self.state, activity(text), Conversation("c-1"))
         # what the store would keep: plain JSON
         self.state = json.loads(json.dumps(result.state))
         self.done = result.done
@@ -52,3 +55,13 @@ def activity(text: str) -> Activity:
 def example(name: str) -> BotVersion:
     """A shipped example bot."""
     return load_file(examples_dir() / name)
+
+
+async def never_called(method: str, url: str, timeout: float) -> Any:
+    """A caller for bots that make no calls."""
+    raise AssertionError("this bot makes no calls")
+
+
+def runtime_env(caller: Caller = never_called, upstream_hosts: tuple[str, ...] = ()) -> RuntimeEnv:
+    """The parts of a gateway process runtimes use, for tests that build runtimes without a gateway."""
+    return RuntimeEnv(caller=caller, upstream=Upstream(AllowList(upstream_hosts, "BOTGATE_UPSTREAM_HOSTS")))

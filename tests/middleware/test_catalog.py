@@ -13,6 +13,7 @@ from bot_versions.registry import Registry
 from bot_versions.state import BotState
 from bot_versions.validation import load_version
 from middleware.catalog import Catalog
+from tests.bot_versions.support import runtime_env
 
 KNOWN = ("greeter", "echo")
 # The names a client may put in a URL: slugs a bot could have (the known ones too), and anything else.
@@ -39,10 +40,6 @@ class Clock:
         return self.now
 
 
-async def no_calls(method: str, url: str, timeout: float) -> Any:
-    raise AssertionError("the catalog never calls out")
-
-
 def reply_bot(bot: str, version: str = "1.0.0") -> Any:
     return load_version({"bot": bot, "version": version, "reply": f"{bot} {version}: {{text}}"})
 
@@ -62,7 +59,7 @@ async def test_any_stream_of_names_stays_within_the_bounds_and_finds_exactly_the
 ) -> None:
     """Whatever names arrive, in any order: known bots are found, others are not, and no cache passes its bound."""
     registry = await stored(redis, *KNOWN)
-    catalog = Catalog(registry, no_calls, max_bots=1, max_unknown=3, max_versions=1)
+    catalog = Catalog(registry, runtime_env(), max_bots=1, max_unknown=3, max_versions=1)
     for name in sequence:
         state = await catalog.state(name)
         assert (state is not None) == (name in KNOWN)
@@ -76,7 +73,7 @@ async def test_any_stream_of_names_stays_within_the_bounds_and_finds_exactly_the
 async def test_random_names_do_not_push_a_real_bots_state_out(redis: Redis) -> None:
     """Unknown names have their own bound: greeter's state is still served without a read after 100 of them."""
     registry = await stored(redis, "greeter")
-    catalog = Catalog(registry, no_calls, max_bots=1, max_unknown=4, clock=Clock())
+    catalog = Catalog(registry, runtime_env(), max_bots=1, max_unknown=4, clock=Clock())
     assert await catalog.state("greeter") is not None
     for n in range(100):
         assert await catalog.state(f"nobody-{n}") is None
@@ -89,7 +86,7 @@ async def test_random_names_do_not_push_a_real_bots_state_out(redis: Redis) -> N
 async def test_a_name_no_bot_can_have_is_neither_read_nor_remembered(redis: Redis) -> None:
     """`Greeter`, `greeter\\n`, `a/b` and a 64-character name are not slugs: no Redis read, no entry."""
     registry = await stored(redis, "greeter")
-    catalog = Catalog(registry, no_calls)
+    catalog = Catalog(registry, runtime_env())
     for name in ("Greeter", "greeter\n", "a/b", "x" * 64, "", "{greeter}"):
         assert await catalog.state(name) is None
     assert registry.reads == 0
@@ -100,7 +97,7 @@ async def test_a_missing_bot_is_remembered_for_max_age_then_read_again(redis: Re
     """A bot stored after a miss is found once the miss is older than max_age (or at once after invalidate)."""
     clock = Clock()
     registry = await stored(redis)
-    catalog = Catalog(registry, no_calls, max_age=0.5, clock=clock)
+    catalog = Catalog(registry, runtime_env(), max_age=0.5, clock=clock)
     assert await catalog.state("late") is None
     await stored(redis, "late")
     assert await catalog.state("late") is None  # still the remembered miss
@@ -115,7 +112,7 @@ async def test_a_version_dropped_from_a_full_cache_is_built_again(redis: Redis) 
     """With room for one version, alternating between two still gives each its own definition and runtime."""
     registry = await stored(redis, "echo")
     await registry.put(reply_bot("echo", "2.0.0"), "test")
-    catalog = Catalog(registry, no_calls, max_versions=1)
+    catalog = Catalog(registry, runtime_env(), max_versions=1)
     for version in ("1.0.0", "2.0.0", "1.0.0", "2.0.0"):
         definition, _ = await catalog.version("echo", version)
         assert definition.version == version

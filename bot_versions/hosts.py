@@ -1,0 +1,65 @@
+"""Allow-lists of the hosts a version may reach: `BOTGATE_CALL_HOSTS` for `call` steps, `BOTGATE_UPSTREAM_HOSTS`
+for upstream bots.
+
+An entry is a host (`zip.example`: that host on any port) or a host and port (`127.0.0.1:8080`: that port only);
+hosts compare exactly, ignoring case. A URL is allowed when its scheme is http or https and its host (and port,
+the scheme's default when not written) matches an entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class NotAllowed(ValueError):
+    """A URL the allow-list refuses; the message names the host, never the path or query (they may carry keys)."""
+
+
+class AllowList:
+    """The hosts of one allow-list, named after the setting it comes from (for messages)."""
+
+    def __init__(self, entries: Iterable[str], setting: str) -> None:
+        self.setting = setting
+        self._entries = frozenset(parse_entry(entry, setting) for entry in entries)
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+    def check(self, url: str) -> tuple[str, int]:
+        """The URL's (host, port) when it is an allowed http(s) URL; raise NotAllowed saying why not."""
+        host, port = host_and_port(url)
+        if (host, None) not in self._entries and (host, port) not in self._entries:
+            allowed = "no host is allowed" if not self._entries else "it is not in the list"
+            raise NotAllowed(f"{host}:{port} is not an allowed host ({allowed}; see {self.setting})")
+        return host, port
+
+
+def host_and_port(url: str) -> tuple[str, int]:
+    """An http(s) URL's host (lowercase) and port (the scheme's default when not written); NotAllowed when it is no
+    such URL, or carries a user name or password."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise NotAllowed("is not a valid URL") from None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise NotAllowed("is not an http:// or https:// URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise NotAllowed("must not carry a user name or password")
+    return parts.hostname.lower(), port or DEFAULT_PORTS[parts.scheme]
+
+
+def parse_entry(entry: str, setting: str) -> tuple[str, int | None]:
+    """An allow-list entry as (host, port or None for any port); raise ValueError when it is neither."""
+    invalid = ValueError(f"{setting}: {entry!r} is not a host or host:port")
+    try:
+        parts = urlsplit(f"//{entry.strip()}")
+        port = parts.port
+    except ValueError:
+        raise invalid from None
+    if not parts.hostname or parts.username is not None or parts.path or parts.query or parts.fragment:
+        raise invalid
+    return parts.hostname.lower(), port

@@ -1,0 +1,144 @@
+"""What the runtimes that call a bot over HTTP (`http`, `activity`, `rasa`) share.
+
+One pooled client per gateway process (keep-alive connections to each bot), hosts checked against
+`BOTGATE_UPSTREAM_HOSTS` on every call (as well as when a version is stored), the body signed with
+`BOTGATE_UPSTREAM_SECRET`, answers read up to a size limit and parsed by the one safe JSON parser, and a bound on
+the calls in flight to one version, so that a slow bot cannot take the gateway's memory and connections with it.
+
+Every failure is a `BotFailed` with a short reason; its message names the version and the bot's host and port,
+never the URL's path or query (they may carry keys). The gateway never retries a call: the bot may have side effects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot_versions.errors import BotFailed, Unavailable
+from bot_versions.hosts import AllowList, NotAllowed
+from bot_versions.safe_json import JsonRefused, loads
+
+SIGNATURE_HEADER = "X-Botgate-Signature"
+MAX_ANSWER_BYTES = 256 * 1024
+DEFAULT_TIMEOUT_S = 5.0
+DEFAULT_MAX_IN_FLIGHT = 64
+POOL_CONNECTIONS = 512  # across all bots; a version's own bound (max_in_flight) is usually what binds first
+
+
+def sign(secret: bytes, body: bytes) -> str:
+    """The signature header's value: `sha256=` and the hex HMAC-SHA256 of the exact body bytes."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A bot's answer: its status, media type and body, read in full (within the size limit)."""
+
+    status: int
+    media_type: str
+    body: bytes
+    who: str
+
+    def json(self) -> Any:
+        """The body as JSON data; BotFailed(not_json) when it is not JSON the safe parser accepts."""
+        try:
+            return loads(self.body)
+        except JsonRefused as exc:
+            raise BotFailed(f"{self.who} answered a body that is not JSON: {exc.message}", "not_json") from None
+
+
+class Upstream:
+    """The gateway's HTTP client for upstream bots."""
+
+    def __init__(
+        self,
+        hosts: AllowList,
+        secret: str | None = None,
+        client: httpx.AsyncClient | None = None,
+        max_bytes: int = MAX_ANSWER_BYTES,
+    ) -> None:
+        self.hosts = hosts
+        self._secret = secret.encode() if secret else None
+        self._owns_client = client is None
+        limits = httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS)
+        self._client = client or httpx.AsyncClient(follow_redirects=False, trust_env=False, limits=limits)
+        self._max_bytes = max_bytes
+
+    async def post(
+        self, url: str, payload: Any, *, timeout: float, who: str, headers: Mapping[str, str] | None = None
+    ) -> Answer:
+        """POST `payload` as JSON (signed when a secret is set); the answer, whatever its status."""
+        try:
+            host, port = self.hosts.check(url)
+        except NotAllowed as exc:
+            raise BotFailed(f"{who}: its URL {exc}", "not_allowed") from None
+        who = f"{who} at {host}:{port}"
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+        if self._secret is not None:
+            sent[SIGNATURE_HEADER] = sign(self._secret, body)
+        try:
+            request = self._client.build_request("POST", url, content=body, headers=sent, timeout=timeout)
+            response = await self._client.send(request, stream=True)
+            try:
+                data = await self._read(response, who)
+            finally:
+                await response.aclose()
+        # `from None` everywhere: httpx's messages carry the whole URL, query included
+        except httpx.TimeoutException:
+            raise BotFailed(f"{who} did not answer within {timeout:g} s", "timeout") from None
+        except httpx.ConnectError:
+            raise BotFailed(f"{who} refused the connection", "refused") from None
+        except httpx.HTTPError as exc:
+            raise BotFailed(f"{who} failed: {type(exc).__name__}", "failed") from None
+        media_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        return Answer(response.status_code, media_type, data, who)
+
+    async def _read(self, response: httpx.Response, who: str) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self._max_bytes:
+            raise BotFailed(f"{who} answered {declared} bytes; at most {self._max_bytes} are read", "too_large")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise BotFailed(f"{who} answered more than {self._max_bytes} bytes", "too_large")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def aclose(self) -> None:
+        """Close the pooled connections, if this client made them."""
+        if self._owns_client:
+            await self._client.aclose()
+
+
+class Gate:
+    """At most `limit` calls to one version in flight in this process; the next one is refused at once.
+
+    Refused, not queued: a queue would only hold the users' locks and connections longer while the bot is slow.
+    The refusal is a 503 with Retry-After, and nothing of the turn is saved.
+    """
+
+    def __init__(self, limit: int, who: str) -> None:
+        self.limit = limit
+        self.who = who
+        self.in_flight = 0
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one of the version's slots for the block, or raise Unavailable when all are taken."""
+        if self.in_flight >= self.limit:
+            raise Unavailable(f"{self.who} is busy with {self.limit} turns already; retry shortly", retry_after=1)
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1

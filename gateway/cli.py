@@ -41,6 +41,10 @@ def serve(args: argparse.Namespace) -> int:
         print(token_notice(token), file=sys.stderr)
     configure(settings.log_format)
     base = f"http://{args.host}:{args.port}"
+    # Where activity bots reach this gateway's connector when BOTGATE_PUBLIC_URL is not set (workers read it too).
+    reachable = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    reachable = f"[{reachable}]" if ":" in reachable else reachable
+    os.environ["BOTGATE_SERVE_URL"] = f"http://{reachable}:{args.port}"
     print(
         f"botgate serving on {base}\n"
         f"  web chat:  {base}/chat/greeter\n"

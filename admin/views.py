@@ -13,6 +13,7 @@ from bot_versions.registry import AuditEntry
 from bot_versions.state import BotState, VersionMeta
 from middleware.routing import canary_target, route, stable_target
 from middleware.session_admin import ConversationLog, SessionPlace, UserSession
+from middleware.store import TranscriptEntry
 
 JSON = dict[str, Any]
 
@@ -94,13 +95,18 @@ def transcript_view(bot: str, user: str, logs: Sequence[ConversationLog]) -> JSO
                 "conversation": log.conversation,
                 **_place(log.place),
                 "started_at": iso(log.messages[0].at_ms),
-                "messages": [
-                    {"role": m.role, "text": m.text, "version": m.version, "at": iso(m.at_ms)} for m in log.messages
-                ],
+                "messages": [_message(m) for m in log.messages],
             }
             for log in logs
         ],
     }
+
+
+def _message(entry: TranscriptEntry) -> JSON:
+    message: JSON = {"role": entry.role, "text": entry.text, "version": entry.version, "at": iso(entry.at_ms)}
+    if entry.from_version is not None:
+        message["from"] = entry.from_version  # a migration: the conversation moved to `version` from here
+    return message
 
 
 def audit_view(bot: str, entries: Sequence[AuditEntry]) -> JSON:

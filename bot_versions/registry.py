@@ -70,7 +70,7 @@ class Registry:
                 f"{version.bot} {version.version} is already stored with different content; "
                 "versions are immutable, store the change under a new version number"
             )
-        meta = VersionMeta(status=Status.DRAFT, created_at_ms=self.clock(), digest=version.digest)
+        meta = VersionMeta(Status.DRAFT, self.clock(), version.digest, resumes=version.document.get("resumes"))
         entry = self._entry(actor, "store", version.version, None, meta.status.value)
         stored = await self._cas(
             keys=[keys.config(version.bot), keys.audit(version.bot), keys.definitions(version.bot)],
@@ -91,7 +91,7 @@ class Registry:
             if current is None:
                 raise NotFound(f"{bot} has no version {version}")
             meta = VersionMeta.from_json(json.loads(current))
-            new = VersionMeta(status, meta.created_at_ms, meta.digest, in_flight)
+            new = VersionMeta(status, meta.created_at_ms, meta.digest, in_flight, meta.resumes)
             return _dumps(new.to_json())
 
         action = "publish" if status is Status.PUBLISHED else "unpublish"

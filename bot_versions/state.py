@@ -10,28 +10,35 @@ from bot_versions.model import InFlight, Status
 
 @dataclass(frozen=True, slots=True)
 class VersionMeta:
-    """The mutable side of a version: its status and what unpublishing did to conversations under way."""
+    """What routing needs of a version: its status, what unpublishing did to conversations under way, and the
+    versions whose conversations it can resume (copied from its immutable definition when it is stored)."""
 
     status: Status
     created_at_ms: int
     digest: str
     in_flight: InFlight = InFlight.DRAIN
+    resumes: str | None = None  # a packaging SpecifierSet, as written in the definition
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "status": self.status.value,
             "created_at_ms": self.created_at_ms,
             "digest": self.digest,
             "in_flight": self.in_flight.value,
         }
+        if self.resumes is not None:
+            out["resumes"] = self.resumes
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> VersionMeta:
+        resumes = data.get("resumes")
         return cls(
             status=Status(data["status"]),
             created_at_ms=int(data["created_at_ms"]),
             digest=str(data["digest"]),
             in_flight=InFlight(data.get("in_flight", "drain")),
+            resumes=str(resumes) if resumes is not None else None,
         )
 
 

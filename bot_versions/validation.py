@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot_versions.errors import Invalid
-from bot_versions.flow_checks import FlowChecker
+from bot_versions.flow_checks import STEP_NAME, FlowChecker
 from bot_versions.model import (
     BotVersion,
     IdlePolicy,
@@ -20,12 +20,14 @@ from bot_versions.model import (
     parse_version,
 )
 from bot_versions.problems import Problem, Report, is_number, join, kind_of, listing, short
+from bot_versions.resumes import resumes_problem
 from bot_versions.runtime_checks import UPSTREAM_KEYS, StoreRules, check_runtime, runtime_of
 
 __all__ = ["Problem", "StoreRules", "load_version", "validate"]
 
 TOP_LEVEL_KEYS = (
-    "bot", "version", "runtime", "description", "idle", "messages", "reply", "start", "steps", *UPSTREAM_KEYS,
+    "bot", "version", "runtime", "description", "idle", "messages", "resumes", "resume_at", "reply", "start", "steps",
+    *UPSTREAM_KEYS,
 )  # fmt: skip
 IDLE_KEYS = ("after", "policy")
 IDLE_POLICIES = tuple(kind.value for kind in IdlePolicyKind)
@@ -49,8 +51,12 @@ def validate(document: Any, rules: StoreRules | None = None) -> list[Problem]:
         _check_idle(report, document["idle"])
     if "messages" in document:
         _check_messages(report, document["messages"])
+    if "resumes" in document:
+        _check_resumes(report, document)
     if runtime_of(document) == "flow":
         _check_behaviour(report, document)
+        if "resume_at" in document:
+            _check_resume_at(report, document)
     report.check_reads()
     return report.problems
 
@@ -85,6 +91,33 @@ def _check_behaviour(report: Report, document: dict[str, Any]) -> None:
         report.template("reply", document["reply"])
     if has_steps:
         FlowChecker(report, document).check()
+
+
+def _check_resumes(report: Report, document: dict[str, Any]) -> None:
+    version = document.get("version")
+    if isinstance(version, str):
+        problem = resumes_problem(document["resumes"], version)
+        if problem is not None:
+            report.add("resumes", problem)
+
+
+def _check_resume_at(report: Report, document: dict[str, Any]) -> None:
+    """`resume_at` maps steps of the resumed versions to questions of this one, where their conversations go on."""
+    mapping = document["resume_at"]
+    if "resumes" not in document:
+        report.add("resume_at", "maps steps of the versions this one resumes: add resumes, e.g. '>=2.0,<2.1'")
+    if not isinstance(mapping, dict):
+        report.add("resume_at", f"must be a mapping of old step -> step of this version, not {kind_of(mapping)}")
+        return
+    steps: dict[str, Any] = document["steps"] if isinstance(document.get("steps"), dict) else {}
+    for old, new in mapping.items():
+        path = join("resume_at", old)
+        if not STEP_NAME.match(old):
+            report.add(path, "step names are letters, digits, '_' and '-', at most 64 characters")
+        if not isinstance(new, str) or new not in steps:
+            report.add(path, f"names no step of this version: {short(new)}")
+        elif not isinstance(steps[new], dict) or "ask" not in steps[new]:
+            report.add(path, f"{new} is not a question: a conversation resumes where it waits for an answer")
 
 
 def _check_bot(report: Report, document: dict[str, Any]) -> None:

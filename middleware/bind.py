@@ -13,7 +13,7 @@ from middleware.catalog import Catalog
 from middleware.context import Action, TurnContext
 from middleware.decisions import STARTS_OVER, Decision, decide
 from middleware.pipeline import Next
-from middleware.routing import route
+from middleware.routing import resumer, route
 from middleware.session import Session, SessionStatus
 from middleware.store import SessionStore
 
@@ -61,7 +61,11 @@ class Bind:
             pinned = (await self.catalog.version(a.bot, before.version))[0]
         idle = pinned.idle if pinned else IdlePolicy()
         meta = state.versions.get(before.version) if before else None
-        ctx.decision = decide(before, idle, meta, a.text, a.received_at_ms)
+        if before is not None and before.is_live:
+            ctx.resumer = resumer(state, before.version, a.user, before.declined)
+        ctx.decision = decide(before, idle, meta, a.text, a.received_at_ms, ctx.resumer)
+        if ctx.decision is not Decision.MIGRATE:
+            ctx.resumer = None
         messages = pinned.messages if pinned else Messages()
         ctx.notices = _notice(ctx.decision, messages)
 

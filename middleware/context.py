@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot_versions.errors import BotFailed
 from bot_versions.model import BotVersion
 from bot_versions.runtime import Activity, Reply
 from middleware.decisions import Decision
@@ -30,6 +31,9 @@ class TurnContext:
     keys: SessionKeys
     lease: Lease | None = None
     decision: Decision | None = None
+    resumer: str | None = None  # bind decided to move the conversation to this version (the turn stage tries)
+    moved_from: str | None = None  # the version the conversation moved from in this turn
+    migration_failure: BotFailed | None = None  # the resuming version failed to take the conversation
     action: Action = Action.TURN
     version: BotVersion | None = None
     session: Session | None = None  # the session the turn runs in; bind sets it, turn and send advance it

@@ -10,6 +10,7 @@ from enum import StrEnum
 from packaging.version import Version
 
 from bot_versions.model import Status
+from bot_versions.resumes import resumes
 from bot_versions.state import BotState, Canary, VersionMeta
 
 BUCKETS = 10_000
@@ -77,3 +78,18 @@ def canary_target(state: BotState) -> Canary | None:
     """The canary routing applies: the rollout's canary while its version is published, else none."""
     canary = state.rollout.canary
     return canary if canary is not None and _published(state, canary.version) else None
+
+
+def resumer(state: BotState, pinned: str, user: str, declined: str = "") -> str | None:
+    """The version a conversation pinned to `pinned` moves to now, if any: the one routing picks for this user
+    (pin, canary, stable), when it is newer, declares it `resumes` the pinned version, and has not declined this
+    conversation already."""
+    if not any(meta.resumes for meta in state.versions.values()):
+        return None  # the common case: no version of this bot resumes anything, so nothing to route
+    target = route(state, user)
+    if target is None or target.version in (pinned, declined):
+        return None
+    meta = state.versions.get(target.version)
+    if meta is None or meta.resumes is None or not resumes(meta.resumes, pinned):
+        return None
+    return target.version if Version(target.version) > Version(pinned) else None

@@ -20,7 +20,9 @@ class Send:
             raise RuntimeError("the send stage runs only after bind has bound a session")
         after = ctx.session.evolve(last_seen_ms=a.received_at_ms, turns=ctx.session.turns + 1)
         ctx.session = after
+        moved = ctx.moved_from
         transcript = [
+            *([TranscriptEntry("migration", "", after.version, a.received_at_ms, moved)] if moved else []),
             TranscriptEntry("user", a.text, after.version, a.received_at_ms),
             *(TranscriptEntry("bot", r.text, after.version, a.received_at_ms) for r in ctx.replies),
         ]

@@ -31,6 +31,7 @@ class Session:
     sync: int = 0  # the revision whose counter entry is not known to be written (0: none); see middleware/counters.py
     # The last turn's replies (JSON), for runtimes whose "continue? yes" repeats them rather than asking again.
     last: list[dict[str, Any]] = field(default_factory=list)
+    declined: str = ""  # a version that declined to resume this conversation: it is not asked again
     revision: int = 0
 
     @property

@@ -97,11 +97,13 @@ async def active_sessions(redis: Redis, bot: str) -> dict[str, int]:
 
 
 def _entry(fields: dict[bytes, bytes]) -> TranscriptEntry:
+    moved_from = fields.get(b"from")
     return TranscriptEntry(
         role=_text(fields[b"role"]),
         text=_text(fields[b"text"]),
         version=_text(fields[b"version"]),
         at_ms=int(fields[b"at"]),
+        from_version=_text(moved_from) if moved_from is not None else None,
     )
 
 

@@ -53,12 +53,18 @@ class StoreLimits:
 
 @dataclass(frozen=True, slots=True)
 class TranscriptEntry:
-    """One line of a conversation: who said it, what, on which version, when."""
+    """One line of a conversation: who said it, what, on which version, when (or where it moved from)."""
 
-    role: str  # "user" | "bot"
+    role: str  # "user" | "bot" | "migration" (the conversation moved to `version` from `from_version`)
     text: str
     version: str
     at_ms: int
+    from_version: str | None = None
+
+    def row(self) -> list[Any]:
+        """As the save plan carries it to save.lua."""
+        fields: list[Any] = [self.role, self.text, self.version, self.at_ms]
+        return fields if self.from_version is None else [*fields, self.from_version]
 
 
 @dataclass(slots=True)
@@ -213,7 +219,7 @@ class SessionStore:
         plan: dict[str, Any] = {
             "conversation": after.conversation,
             "new": new_conversation,
-            "rows": [[e.role, e.text, e.version, e.at_ms] for e in transcript],
+            "rows": [e.row() for e in transcript],
             "transcript_maxlen": self.limits.transcript_maxlen,
             "transcript_ttl_s": self.limits.transcript_ttl_s,
             "conversations_kept": self.limits.conversations_kept,

@@ -8,6 +8,7 @@ from bot_versions.model import BotVersion
 from bot_versions.runtime import Conversation, Reply, Runtime
 from middleware.catalog import Catalog
 from middleware.context import Action, TurnContext
+from middleware.decisions import Decision
 from middleware.pipeline import Next
 from middleware.session import Session, SessionStatus
 
@@ -28,6 +29,8 @@ class RunTurn:
             raise RuntimeError("the turn stage runs only after bind has bound a session")
         version, runtime = await self.catalog.version(ctx.activity.bot, session.version)
         if ctx.action is Action.TURN:
+            if ctx.resumer is not None:
+                session, version, runtime = await self._migrate(ctx, session, version, runtime)
             try:
                 ctx.session = await self._run(ctx, session, version, runtime)
             except BotFailed as exc:
@@ -39,6 +42,29 @@ class RunTurn:
         else:
             ctx.replies = list(ctx.notices)
         await call_next(ctx)
+
+    async def _migrate(
+        self, ctx: TurnContext, session: Session, version: BotVersion, runtime: Runtime
+    ) -> tuple[Session, BotVersion, Runtime]:
+        """Move the conversation to the resuming version, with the state it carries on from; or stay on its own.
+
+        Nothing is written here: the move is saved with the turn it answers, or not at all.
+        """
+        target = ctx.resumer
+        if target is None:
+            return session, version, runtime
+        new_version, new_runtime = await self.catalog.version(ctx.activity.bot, target)
+        conversation = Conversation(session.conversation)
+        try:
+            state = await new_runtime.migrate(session.state, session.version, ctx.activity, conversation)
+        except BotFailed as exc:  # counted as that version's error; the conversation carries on where it was
+            ctx.decision, ctx.migration_failure = Decision.MIGRATE_FAILED, exc
+            return session, version, runtime
+        if state is None:
+            ctx.decision = Decision.MIGRATE_DECLINED
+            return session.evolve(declined=target), version, runtime
+        ctx.moved_from = session.version
+        return session.evolve(version=target, state=state, declined=""), new_version, new_runtime
 
     async def _run(self, ctx: TurnContext, session: Session, version: BotVersion, runtime: Runtime) -> Session:
         result = await runtime.turn(session.state, ctx.activity, Conversation(session.conversation))

@@ -1,6 +1,6 @@
 -- Shared by commit.lua and attempt.lua (prepended when the store loads them): write one turn.
 -- KEYS: session, lock, queue, conversations, transcript[, seen]
--- plan (JSON): {"conversation", "new" (bool), "rows": [[role, text, version, at_ms], ...],
+-- plan (JSON): {"conversation", "new" (bool), "rows": [[role, text, version, at_ms(, from_version)], ...],
 --               "transcript_maxlen", "transcript_ttl_s", "conversations_kept", "seen" (or null), "seen_ttl_s"}
 -- One JSON argument instead of a dozen: the client packs each argument in Python, and that is its cost.
 
@@ -12,8 +12,13 @@ local function save(rev, token, doc, plan_json)
     redis.call('LTRIM', KEYS[4], 0, plan.conversations_kept - 1)
   end
   for _, row in ipairs(plan.rows) do
-    redis.call('XADD', KEYS[5], 'MAXLEN', '~', plan.transcript_maxlen, '*',
-      'role', row[1], 'text', row[2], 'version', row[3], 'at', row[4])
+    if row[5] then
+      redis.call('XADD', KEYS[5], 'MAXLEN', '~', plan.transcript_maxlen, '*',
+        'role', row[1], 'text', row[2], 'version', row[3], 'at', row[4], 'from', row[5])
+    else
+      redis.call('XADD', KEYS[5], 'MAXLEN', '~', plan.transcript_maxlen, '*',
+        'role', row[1], 'text', row[2], 'version', row[3], 'at', row[4])
+    end
   end
   if #plan.rows > 0 then redis.call('EXPIRE', KEYS[5], plan.transcript_ttl_s) end
   if #KEYS == 6 and plan.seen ~= cjson.null then

@@ -8,7 +8,7 @@ a user id may contain `:`, `{` or `}`, and two different sessions must never sha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 PREFIX = "bg"
 
@@ -49,6 +49,24 @@ class SessionKeys:
 
     def transcript(self, conversation: str) -> str:
         return f"{PREFIX}:t:{self.tag}:{conversation}"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPlace:
+    """Where a session lives: its bot, channel, user and space, read back from its key's hash tag."""
+
+    bot: str
+    channel: str
+    user: str
+    space: str | None
+
+    @classmethod
+    def of_tag(cls, tag: str) -> SessionPlace:
+        """Decode a tag built by `SessionKeys.of` (percent-encoded parts, so `:` inside a part is safe)."""
+        parts = [unquote(part) for part in tag.strip("{}").split(":")]
+        if len(parts) not in (3, 4):
+            raise ValueError(f"{tag!r} is not a session tag")
+        return cls(parts[0], parts[1], parts[2], parts[3] if len(parts) == 4 else None)
 
 
 def active_counts(bot: str) -> str:

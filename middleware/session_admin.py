@@ -7,32 +7,13 @@ one session per channel and space the user has talked to the bot on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from redis.asyncio import Redis
 
 from middleware import keys
-from middleware.keys import SessionKeys
+from middleware.keys import SessionKeys, SessionPlace
 from middleware.session import Session, SessionStatus, active_deltas
 from middleware.store import SessionStore, TranscriptEntry, store_errors
-
-
-@dataclass(frozen=True, slots=True)
-class SessionPlace:
-    """Where a session lives: its bot, channel, user and space, read back from its key's hash tag."""
-
-    bot: str
-    channel: str
-    user: str
-    space: str | None
-
-    @classmethod
-    def of_tag(cls, tag: str) -> SessionPlace:
-        """Decode a tag built by `SessionKeys.of` (percent-encoded parts, so `:` inside a part is safe)."""
-        parts = [unquote(part) for part in tag.strip("{}").split(":")]
-        if len(parts) not in (3, 4):
-            raise ValueError(f"{tag!r} is not a session tag")
-        return cls(parts[0], parts[1], parts[2], parts[3] if len(parts) == 4 else None)
 
 
 @dataclass(frozen=True, slots=True)

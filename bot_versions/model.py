@@ -11,7 +11,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-BOT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+BOT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
 class Status(StrEnum):
@@ -100,4 +100,5 @@ def canonical_version(text: str) -> str:
 
 def is_valid_bot_name(name: str) -> bool:
     """Bot names are lowercase slugs: they appear in URLs and Redis keys."""
-    return bool(BOT_NAME.match(name))
+    # fullmatch: with match, `$` also matches before a final newline, so `greeter\n` would pass
+    return bool(BOT_NAME.fullmatch(name))

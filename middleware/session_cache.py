@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from middleware.lru import LRU
 from middleware.session import Session
 
 
@@ -25,24 +26,16 @@ class SessionCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: dict[str, Cached] = {}
+        self._entries: LRU[str, Cached] = LRU(size)
 
     def get(self, tag: str) -> Cached | None:
-        found = self._entries.pop(tag, None)
-        if found is not None:
-            self._entries[tag] = found  # re-inserted: dicts keep insertion order, so the oldest comes first
-        return found
+        return self._entries.get(tag)
 
     def put(self, tag: str, doc: str, revision: int, stamp: str) -> None:
-        if self.size == 0:
-            return
-        self._entries.pop(tag, None)
-        self._entries[tag] = Cached(doc, revision, stamp)
-        if len(self._entries) > self.size:
-            del self._entries[next(iter(self._entries))]
+        self._entries.put(tag, Cached(doc, revision, stamp))
 
     def drop(self, tag: str) -> None:
-        self._entries.pop(tag, None)
+        self._entries.pop(tag)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -78,3 +78,12 @@ async def test_any_amplifying_definition_answers_within_the_limits_or_fails_clea
             replies = [Reply(reply["text"], tuple(reply.get("choices", ()))) for reply in r.json()["replies"]]
             assert replies_problem(replies) is None
             event("200")
+
+
+async def test_a_definition_that_would_always_pass_a_limit_is_refused_with_its_path(gateway: Gateway) -> None:
+    """PUT of a reply whose own text is over 8,192 characters: 422 naming `reply`, and nothing stored."""
+    admin = Admin(gateway.http)
+    r = await admin.store({"bot": "long", "version": "1.0.0", "reply": "x" * (MAX_REPLY_CHARS + 1) + "{text}"})
+    assert r.status_code == 422
+    assert [d["path"] for d in r.json()["error"]["details"]] == ["reply"]
+    assert (await admin.call("GET", "/bots/long")).status_code == 404

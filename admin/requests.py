@@ -39,7 +39,8 @@ def url_version(request: Request) -> str:
 
 
 def url_user(request: Request) -> str:
-    """The user id in the URL, within the channels' limits."""
+    """The user id in the URL, within the channels' limits (one percent-encoded segment, decoded exactly by the
+    admin routes, so any id a channel accepts can be named)."""
     user: str = request.path_params["user"]
     if len(user) > MAX_ID:
         raise Invalid(

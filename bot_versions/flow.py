@@ -5,6 +5,9 @@ names>}, "prompt": <the question as it was asked>}`; keeping the prompt lets a r
 reprompt repeat the question exactly, `{text}` and `{user}` included. Any other state (empty,
 or naming a step this version does not ask) starts a new conversation from `start`. When a
 conversation ends the state is `{}`.
+
+Templates render within the reply limits (`bot_versions.limits`): a turn whose replies would pass
+them fails with BotFailed (`reply_too_large`) as soon as they do, before the long text is built.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from urllib.parse import quote
 
 from bot_versions.answers import parse_boolean, parse_choice, parse_number
 from bot_versions.calls import Caller, CallFailed
-from bot_versions.flow_checks import DEFAULT_CALL_TIMEOUT
+from bot_versions.errors import BotFailed
+from bot_versions.flow_checks import DEFAULT_CALL_TIMEOUT, MAX_URL_CHARS
+from bot_versions.limits import MAX_REPLY_CHARS, replies_problem
 from bot_versions.model import BotVersion
 from bot_versions.problems import is_number
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
-from bot_versions.templates import Path, Template, lookup, parse_path, parse_template
+from bot_versions.templates import Path, Template, TextTooLong, lookup, parse_path, parse_template
 from bot_versions.validation import validate
 
 DEFAULT_RETRY = "Sorry, I did not understand that."
@@ -125,15 +130,15 @@ class FlowRuntime:
     async def turn(self, state: State, activity: Activity, conversation: Conversation | None = None) -> TurnResult:
         """Answer one message: start a conversation, or read the answer to the waiting question."""
         if self._reply is not None:
-            return TurnResult([Reply(self._reply.render(_values({}, activity)))], {}, done=True)
+            return TurnResult(_said([], Reply(_render(self._reply, _values({}, activity)))), {}, done=True)
         waiting = self._waiting(state)
         if waiting is None:
             return await self._run(self._start, {}, activity)
         ask, payload, prompt = waiting
         answer = _read_answer(ask, activity.text)
         if answer is None:
-            retry = Reply(ask.retry.render(_values(payload, activity)))
-            return TurnResult([retry, Reply(prompt, ask.labels)], dict(state), done=False)
+            retry = _said([], Reply(_render(ask.retry, _values(payload, activity))))
+            return TurnResult(_said(retry, Reply(prompt, ask.labels)), dict(state), done=False)
         value, next_step = answer
         payload = dict(payload)
         if ask.save:
@@ -160,7 +165,7 @@ class FlowRuntime:
         ask = self._steps.get(target)
         if not isinstance(ask, Ask):
             return None
-        prompt = ask.question.render(_values(payload, activity))
+        prompt = _render(ask.question, _values(payload, activity))
         return {"step": target, "payload": dict(payload), "prompt": prompt}
 
     def _waiting(self, state: State) -> tuple[Ask, dict[str, Any], str] | None:
@@ -178,27 +183,49 @@ class FlowRuntime:
                 return TurnResult(replies, {}, done=True)
             step = self._steps[name]
             if isinstance(step, Say):
-                replies.append(Reply(step.text.render(values)))
+                _said(replies, Reply(_render(step.text, values)))
                 name = step.next
             elif isinstance(step, Ask):
-                prompt = step.question.render(values)
-                replies.append(Reply(prompt, step.labels))
+                prompt = _render(step.question, values)
+                _said(replies, Reply(prompt, step.labels))
                 return TurnResult(replies, {"step": name, "payload": payload, "prompt": prompt}, done=False)
             elif isinstance(step, Branch):
                 name = _choose(step, values)
             else:
                 try:
-                    result = await self._caller(step.method, step.url.render(values, quote=_quote), step.timeout)
-                except CallFailed:
+                    url = step.url.render(values, quote=_quote, limit=MAX_URL_CHARS)
+                    result = await self._caller(step.method, url, step.timeout)
+                except (CallFailed, TextTooLong):  # a URL past the limit is refused like an unreachable one
                     if step.on_error is None:
-                        replies.append(Reply(CALL_APOLOGY))
+                        _said(replies, Reply(CALL_APOLOGY))
                     name = step.on_error
                     continue
                 if step.save:
                     payload[step.save] = result
                 name = step.next
-        replies.append(Reply(RUNAWAY_APOLOGY))
+        _said(replies, Reply(RUNAWAY_APOLOGY))
         return TurnResult(replies, {}, done=True)
+
+
+def _render(template: Template, values: Mapping[str, Any]) -> str:
+    """A reply's text, or BotFailed as soon as it passes MAX_REPLY_CHARS (the long text is never built)."""
+    try:
+        return template.render(values, limit=MAX_REPLY_CHARS)
+    except TextTooLong:
+        raise _too_large(f"a reply would have more than {MAX_REPLY_CHARS} characters") from None
+
+
+def _said(replies: list[Reply], reply: Reply) -> list[Reply]:
+    """Add a reply to the turn's, failing the turn as soon as they pass a limit (a loop of says stops at once)."""
+    replies.append(reply)
+    problem = replies_problem(replies)
+    if problem is not None:
+        raise _too_large(problem)
+    return replies
+
+
+def _too_large(problem: str) -> BotFailed:
+    return BotFailed(f"the bot's replies are over the reply limits: {problem}", reason="reply_too_large")
 
 
 def _values(payload: dict[str, Any], activity: Activity) -> Mapping[str, Any]:

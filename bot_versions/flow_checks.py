@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot_versions.limits import MAX_CHOICE_CHARS, MAX_CHOICES
 from bot_versions.problems import Report, is_number, join, kind_of, listing, short
 from bot_versions.templates import Template, parse_path
 
@@ -26,6 +27,7 @@ OPS = ("eq", "ne", *NUMBER_OPS, "in", "present")
 MAX_STEPS = 1000
 DEFAULT_CALL_TIMEOUT = 5.0
 MAX_CALL_TIMEOUT = 30.0
+MAX_URL_CHARS = 8192  # a call's URL as rendered; longer is refused like an unreachable host (on_error)
 STEP_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 # the host must be written out, so that no answer can choose where a call goes
 URL_HEAD = re.compile(r"https?://[^/?#@\s]+(?=[/?#]|\Z)", re.IGNORECASE)
@@ -117,6 +119,8 @@ class FlowChecker:
         if not isinstance(choices, list) or not choices:
             self.add(path, "a choice question needs a non-empty list of choices, each {label, next}")
             return
+        if len(choices) > MAX_CHOICES:
+            self.add(path, f"has {len(choices)} choices; a question has at most {MAX_CHOICES}")
         seen: set[str] = set()
         for index, choice in enumerate(choices):
             choice_path = f"{path}[{index}]"
@@ -128,6 +132,8 @@ class FlowChecker:
             if "label" not in choice:
                 self.add(label_path, "missing label: the text of the choice")
             elif self.report.text(label_path, choice["label"]):
+                if len(choice["label"]) > MAX_CHOICE_CHARS:
+                    self.add(label_path, f"has {len(choice['label'])} characters; at most {MAX_CHOICE_CHARS}")
                 folded = choice["label"].strip().casefold()
                 if folded in seen:
                     self.add(label_path, f"duplicate label {choice['label']!r} (labels are compared ignoring case)")
@@ -193,7 +199,7 @@ class FlowChecker:
         if "url" not in call:
             self.add(url_path, "missing url: where the call goes, e.g. http://zip.example/{city}")
         else:
-            url = self.report.template(url_path, call["url"])
+            url = self.report.template(url_path, call["url"], limit=MAX_URL_CHARS)
             if url is not None:
                 self.check_url(url_path, url)
         if "save" in call:

@@ -32,9 +32,7 @@ def replies_problem(replies: Sequence[Reply]) -> str | None:
             return f"reply {number} has {len(reply.choices)} choices; at most {MAX_CHOICES} are allowed"
         for label in reply.choices:
             if len(label) > MAX_CHOICE_CHARS:
-                return (
-                    f"a choice of reply {number} has {len(label)} characters; at most {MAX_CHOICE_CHARS} are allowed"
-                )
+                return f"a choice of reply {number} has {len(label)} characters; at most {MAX_CHOICE_CHARS} are allowed"
         total += len(reply.text) + sum(len(label) for label in reply.choices)
     if total > MAX_TURN_CHARS:
         return f"the replies have {total} characters in all; at most {MAX_TURN_CHARS} are allowed in one turn"

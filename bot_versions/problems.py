@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot_versions.limits import MAX_REPLY_CHARS
 from bot_versions.templates import Template, parse_template
 
 BUILTIN_NAMES = ("text", "user")
@@ -54,8 +55,8 @@ class Report:
         self.add(path, f"must be non-empty text, not {what}{hint}")
         return False
 
-    def template(self, path: str, value: Any) -> Template | None:
-        """The parsed template, or None after reporting why it is not one."""
+    def template(self, path: str, value: Any, limit: int = MAX_REPLY_CHARS) -> Template | None:
+        """The parsed template, or None after reporting why it is not one (its own text alone past `limit` too)."""
         if not self.text(path, value):
             return None
         try:
@@ -64,7 +65,15 @@ class Report:
             self.add(path, str(exc))
             return None
         self.reads.append((path, template.names, "{%s}"))
+        if template.literal_chars > limit:
+            self.add(path, f"has {template.literal_chars} characters besides its placeholders; at most {limit}")
+            return None
         return template
+
+    def message(self, path: str, value: Any) -> None:
+        """A text the gateway says as it is (a version's `messages`): non-empty, and within one reply."""
+        if self.text(path, value) and len(value) > MAX_REPLY_CHARS:
+            self.add(path, f"has {len(value)} characters; a message is at most {MAX_REPLY_CHARS}")
 
     def save(self, path: str, name: Any) -> None:
         """Record a `save` name, or report why it cannot be one."""

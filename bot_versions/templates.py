@@ -6,6 +6,9 @@ starting with a letter, so `{x.__class__}` cannot even be written. `{{` and `}}`
 braces. Rendering never fails: a missing value renders as the empty string, `true`/`false` as
 `yes`/`no` (templates speak to people), numbers as Python writes them, lists and mappings as
 compact JSON.
+
+`render` may be given a `limit`: it stops as soon as the text passes it and raises TextTooLong, so a template
+that repeats a long value many times never builds the whole text.
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]|[^{}]+")
 
 
+class TextTooLong(ValueError):
+    """Rendering stopped because the text would pass its limit (the text itself is never built)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the rendered text would be longer than {limit} characters")
+        self.limit = limit
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     """A parsed template: literal text and key paths, in order."""
@@ -30,15 +41,30 @@ class Template:
     parts: tuple[str | Path, ...]
     names: frozenset[str]
 
-    def render(self, values: Mapping[str, Any], quote: Callable[[str], str] | None = None) -> str:
-        """The text with each placeholder replaced by its value (`quote` escapes values, e.g. for URLs)."""
+    @property
+    def literal_chars(self) -> int:
+        """Characters of the template's own text, whatever its placeholders hold: the least it ever renders."""
+        return sum(len(part) for part in self.parts if isinstance(part, str))
+
+    def render(
+        self, values: Mapping[str, Any], quote: Callable[[str], str] | None = None, *, limit: int | None = None
+    ) -> str:
+        """The text with each placeholder replaced by its value (`quote` escapes values, e.g. for URLs).
+
+        With `limit`, raise TextTooLong as soon as the text passes `limit` characters.
+        """
         out: list[str] = []
+        size = 0
         for part in self.parts:
             if isinstance(part, str):
-                out.append(part)
-                continue
-            text = to_text(lookup(values, part))
-            out.append(quote(text) if quote else text)
+                text = part
+            else:
+                text = to_text(lookup(values, part))
+                text = quote(text) if quote else text
+            size += len(text)
+            if limit is not None and size > limit:
+                raise TextTooLong(limit)
+            out.append(text)
         return "".join(out)
 
 

@@ -178,4 +178,4 @@ def _check_messages(report: Report, messages: Any) -> None:
         if key not in known:
             report.add(path, f"unknown message; the messages are {listing(known)}")
         else:
-            report.text(path, value)
+            report.message(path, value)

@@ -18,8 +18,8 @@ from starlette.routing import Route
 from admin.app import admin_mount
 from admin.auth import configured_or_generated, token_notice
 from bot_versions.calls import HttpCaller
-from bot_versions.hosts import AllowList
 from bot_versions.examples import examples_dir
+from bot_versions.hosts import AllowList
 from bot_versions.loader import load_directory
 from bot_versions.model import Status
 from bot_versions.registry import Registry, wall_ms

@@ -27,7 +27,9 @@ class CliError(Exception):
 
 def segment(value: str) -> str:
     """One URL path segment: a user id may hold any character."""
-    return quote(value, safe="")
+    quoted = quote(value, safe="")
+    # HTTP clients resolve the dot segments `.` and `..` away (httpx too), so a user named so is spelled `%2E`
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 class GatewayClient:

@@ -14,8 +14,8 @@ from bot_versions.errors import NotFound
 from bot_versions.model import BotVersion, is_valid_bot_name
 from bot_versions.registry import Registry
 from bot_versions.runtime import Runtime
-from bot_versions.runtimes.factory import build_runtime
 from bot_versions.runtimes.env import RuntimeEnv
+from bot_versions.runtimes.factory import build_runtime
 from bot_versions.state import BotState
 from middleware.lru import LRU
 from middleware.store import store_errors
@@ -125,4 +125,3 @@ class Catalog:
             "versions": len(self._versions),
             "replayable": len(self._replayable),
         }
-

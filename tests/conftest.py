@@ -1,4 +1,7 @@
-"""Fixtures shared by every test package: a private redis-server, a clean client, a manual clock."""
+"""Fixtures shared by every test package: a private redis-server, a clean client, a manual clock.
+
+tests/cluster overrides only `redis_server` (a private Redis Cluster); the `redis` client fixture is this one.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from tests.redis_servers import RedisServer
+from gateway.redis_connection import connect
+from gateway.settings import Settings
 from tests.clock import ManualClock
+from tests.redis_servers import RedisClusterNodes, RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -20,10 +25,11 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 @pytest.fixture
-async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
-    """A client on the private server, emptied first: the server belongs to this test session alone."""
-    client = Redis.from_url(redis_server.url)
-    await client.flushdb()
+async def redis(redis_server: RedisServer | RedisClusterNodes) -> AsyncIterator[Redis]:
+    """A client as the gateway builds it from the server's URL (a cluster client for a cluster), emptied first:
+    the server belongs to this test session alone."""
+    client = connect(Settings(redis_url=redis_server.url))
+    await client.flushdb()  # on every master of a cluster
     yield client
     await client.aclose()
 

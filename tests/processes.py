@@ -1,4 +1,5 @@
-"""Servers in their own processes on 127.0.0.1 and a free port: `botgate serve` for the fault tests, and the bench's."""
+"""Servers in their own processes on 127.0.0.1 and a free port: `botgate serve` for the fault, CLI and OpenAPI
+tests, and the bench's servers. The one place tests start a server process."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ import httpx
 from tests.redis_servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+BOTGATE = Path(sys.executable).with_name("botgate")  # the installed console script, for tests of the command itself
 
 
 def botgate_serve(*args: str) -> list[str]:
@@ -26,46 +29,72 @@ def botgate_serve(*args: str) -> list[str]:
     return [sys.executable, "-m", "gateway.cli", "serve", *args]
 
 
+def server_environment(settings: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without its BOTGATE_* variables (they must not leak into the server), JSON logs,
+    then `settings`."""
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("BOTGATE_")}
+    return {**inherited, "BOTGATE_LOG_FORMAT": "json", **settings}
+
+
 @dataclass
 class ServerProcess:
-    """One server process group (uvicorn's workers included); its output goes to `log_path`."""
+    """One server process group (uvicorn's workers included); its output goes to `log_path`.
+
+    stderr goes to `stderr_path` when given (what `botgate serve` announces: addresses, a generated token), else
+    into the log with stdout. `start` returns once `ready_path` answers 200: `/healthz` (the process is up), or
+    `/readyz` for a gateway that must also reach its store. Used as a context manager, it is stopped on exit.
+    """
 
     command: Sequence[str]
     env: Mapping[str, str]
     log_path: Path | None = None
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    stderr_path: Path | None = None
+    ready_path: str = "/healthz"
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        """Start it and wait until `/healthz` answers."""
-        with open(self.log_path or os.devnull, "ab") as output:
+        """Start it and wait until `ready_path` answers; a server that never does is stopped before the error."""
+        with contextlib.ExitStack() as files:
+            output = files.enter_context(open(self.log_path or os.devnull, "ab"))
+            errors = files.enter_context(open(self.stderr_path, "ab")) if self.stderr_path else None
             self.process = subprocess.Popen(
                 [*self.command, "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=ROOT,
-                env={**os.environ, **self.env},
+                env=server_environment(self.env),
                 stdout=output,
-                stderr=subprocess.STDOUT,
+                stderr=errors or subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so workers are stopped with it
             )
-        self._wait_ready(timeout)
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
         return self
+
+    def __enter__(self) -> ServerProcess:
+        return self if self.process is not None else self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.command[0]} exited with {self.process.returncode}:\n{self.log()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                raise RuntimeError(f"{self.command[0]} exited with {self.process.returncode}:\n{self._output()}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.url}{self.ready_path}", timeout=1).status_code == 200:
                     return
-            except httpx.TransportError:
-                pass
             time.sleep(0.05)
-        raise RuntimeError(f"{self.command[0]} did not answer on {self.url} within {timeout}s:\n{self.log()[-2000:]}")
+        raise RuntimeError(f"{self.command[0]} did not get ready on {self.url} within {timeout}s:\n{self._output()}")
 
     def pids(self) -> list[int]:
         """Every process of the group: uvicorn's supervisor and its workers, or the one serving process."""
@@ -102,6 +131,14 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
+    def announced(self) -> str:
+        """What the server wrote on stderr (with no `stderr_path`, stderr is in `log()`)."""
+        path = self.stderr_path
+        return path.read_text(errors="replace") if path and path.exists() else ""
+
+    def _output(self) -> str:
+        return (self.announced() + self.log())[-2000:]
+
     def events(self, name: str) -> list[dict[str, Any]]:
         """The JSON log events called `name` (BOTGATE_LOG_FORMAT=json) written so far."""
         found = []
@@ -111,3 +148,12 @@ class ServerProcess:
                 if event.get("event") == name:
                     found.append(event)
         return found
+
+
+def live_gateway(workdir: Path, settings: Mapping[str, str]) -> ServerProcess:
+    """`botgate serve` with these BOTGATE_* settings (not started): its JSON log in `workdir/stdout.log`, what it
+    announces in `workdir/stderr.log`, ready once `/readyz` answers (the store is reachable)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    return ServerProcess(
+        botgate_serve(), settings, workdir / "stdout.log", stderr_path=workdir / "stderr.log", ready_path="/readyz"
+    )

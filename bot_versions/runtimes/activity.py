@@ -103,7 +103,7 @@ def _posted(text: str, who: str) -> Any:
 def _inline(data: Any, who: str) -> list[Any]:
     activities = data.get("activities") if isinstance(data, dict) else None
     if not isinstance(activities, list):
-        raise BotFailed(f"{who} answered the wrong shape: expectReplies answers {{\"activities\": [...]}}", "shape")
+        raise BotFailed(f'{who} answered the wrong shape: expectReplies answers {{"activities": [...]}}', "shape")
     return activities
 
 

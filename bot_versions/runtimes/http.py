@@ -38,7 +38,9 @@ class HttpRuntime:
     async def turn(self, state: State, activity: Activity, conversation: Conversation) -> TurnResult:
         """POST the message event; the bot's replies, with its new state kept under `state`."""
         message = {"id": activity.message_id, "text": activity.text}
-        answer = await self._post(self._event("message", activity, conversation, state=state.get(STATE), message=message))
+        answer = await self._post(
+            self._event("message", activity, conversation, state=state.get(STATE), message=message)
+        )
         if not 200 <= answer.status < 300:
             raise BotFailed(f"{answer.who} answered {answer.status}", "status")
         result = turn_result(answer.json(), answer.who)

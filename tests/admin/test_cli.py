@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import main
-from tests.admin.live import BOTGATE, LiveGateway, live_gateway
 from tests.admin.support import RO, RW, as_yaml, greeter
+from tests.processes import BOTGATE, ServerProcess, live_gateway
 from tests.redis_servers import RedisServer
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """`botgate serve` on its own redis-server with a read-write and a read-only token."""
     server = RedisServer(tmp_path_factory.mktemp("cli-redis")).start()
     try:
@@ -42,7 +42,7 @@ Botgate = Callable[..., Run]
 
 
 @pytest.fixture
-def botgate(live: LiveGateway, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Botgate:
+def botgate(live: ServerProcess, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Botgate:
     """Run a `botgate` command in process against the live server; stdin is `stdin`."""
     monkeypatch.delenv("BOTGATE_URL", raising=False)
     monkeypatch.delenv("BOTGATE_TOKEN", raising=False)
@@ -186,7 +186,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--user" in capsys.readouterr().err
 
 
-def test_the_installed_command_reads_url_and_token_from_the_environment(live: LiveGateway) -> None:
+def test_the_installed_command_reads_url_and_token_from_the_environment(live: ServerProcess) -> None:
     """`botgate status` as a process: BOTGATE_URL and BOTGATE_TOKEN, exit 0; a refusal exits 1."""
     env = {**os.environ, "BOTGATE_URL": live.url, "BOTGATE_TOKEN": RO}
     ok = subprocess.run([str(BOTGATE), "status", "zipcode"], env=env, capture_output=True, text=True, timeout=30)

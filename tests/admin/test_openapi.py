@@ -21,9 +21,9 @@ from schemathesis.specs.openapi.checks import (
 from gateway.app import create_app
 from gateway.openapi import openapi_document, undocumented
 from gateway.settings import Settings
-from tests.admin.live import LiveGateway, live_gateway
 from tests.admin.support import RW, bearer
 from tests.admin.support import settings as admin_settings
+from tests.processes import ServerProcess, live_gateway
 from tests.redis_servers import RedisServer
 from tests.support import running_gateway
 
@@ -59,7 +59,7 @@ async def test_the_document_lists_admin_and_chat_operations_with_schemas(redis: 
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """`botgate serve` on its own redis-server, with the test tokens."""
     server = RedisServer(tmp_path_factory.mktemp("openapi-redis")).start()
     try:
@@ -71,7 +71,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
 
 
 @pytest.fixture(scope="module")
-def api_schema(live: LiveGateway) -> Any:
+def api_schema(live: ServerProcess) -> Any:
     return schemathesis.openapi.from_url(live.url + "/openapi.json")
 
 

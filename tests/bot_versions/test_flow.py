@@ -6,11 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bot_versions import flow
+from bot_versions.errors import BotFailed
 from bot_versions.flow import CALL_APOLOGY, RUNAWAY_APOLOGY, FlowRuntime
+from bot_versions.limits import MAX_REPLIES, replies_problem
 from bot_versions.model import BotVersion
 from bot_versions.runtime import Reply
 from bot_versions.validation import load_version
@@ -271,4 +273,108 @@ async def test_any_valid_flow_runs(document: dict[str, Any], messages: list[str]
         assert all(isinstance(reply, Reply) for reply in result.replies)
         assert json.loads(json.dumps(result.state)) == result.state
         assert result.done == (result.state == {})
+        state = result.state
+
+
+LONG = "é" * 4096  # the longest text a channel accepts
+
+
+def reactor(reply: str) -> FlowRuntime:
+    return FlowRuntime(load_version({"bot": "demo", "version": "1.0.0", "reply": reply}), FakeCaller())
+
+
+async def test_a_reply_amplifying_the_message_past_the_limit_fails_the_turn() -> None:
+    """`{text}` three times over 4,096 characters is past 8,192: BotFailed `reply_too_large`, saying no text."""
+    bot = reactor("{text}{text}{text}")
+    assert (await bot.turn({}, activity("hi"))).replies == [Reply("hihihi")]
+    with pytest.raises(BotFailed) as failed:
+        await bot.turn({}, activity(LONG))
+    assert failed.value.reason == "reply_too_large" and failed.value.code == "bot_error"
+    assert "é" not in failed.value.message and "8192" in failed.value.message
+
+
+@pytest.mark.parametrize(
+    ("steps", "text"),
+    [
+        ({"first": {"ask": "{text}{text}{text}?"}}, LONG),
+        ({"first": {"ask": "n?", "expect": "number", "retry": "{text} {text} {text} is no number"}}, "x" * 3000),
+        ({f"s{n}": {"say": f"{n}", "next": f"s{n + 1}"} for n in range(MAX_REPLIES)} | {"s50": {"say": "end"}}, "hi"),
+        ({f"s{n}": {"say": "{text}", "next": f"s{n + 1}"} for n in range(8)} | {"s8": {"say": "{text}"}}, LONG),
+    ],
+    ids=["question", "retry", "51 replies", "nine long replies"],
+)
+async def test_a_turn_past_any_reply_limit_fails(steps: dict[str, Any], text: str) -> None:
+    """A question, a retry, too many says, or says past the turn's characters: each is a reply_too_large failure."""
+    start = next(iter(steps))
+    bot = runtime(steps, start=start)
+    state: dict[str, Any] = {}
+    if "retry" in steps[start]:
+        state = (await bot.turn({}, activity("hi"))).state
+    with pytest.raises(BotFailed, match="over the reply limits"):
+        await bot.turn(state, activity(text))
+
+
+async def test_a_call_url_past_its_limit_goes_to_on_error_without_calling() -> None:
+    """A URL that would pass 8,192 characters once its values are escaped is refused like an unreachable host."""
+    caller = FakeCaller({"ok": True})
+    bot = runtime(
+        {
+            "first": {"call": {"url": "http://h.example/{text}/{text}"}, "next": "done", "on_error": "sorry"},
+            "done": {"say": "called"},
+            "sorry": {"say": "not called"},
+        },
+        caller,
+    )
+    assert (await bot.turn({}, activity("é" * 700))).replies == [Reply("not called")]  # 2 x 700 x %C3%A9
+    assert (await bot.turn({}, activity("short"))).replies == [Reply("called")]
+    assert len(caller.calls) == 1
+
+
+# A few pieces, repeated: `{text}{v} ok` twelve times over.
+pieces = st.lists(st.sampled_from(["{text}", "{user}", "{v}", "ok ", "{{", "é"]), min_size=1, max_size=6)
+parts = st.builds(lambda chosen, times: "".join(chosen) * times, pieces, st.integers(1, 12))
+texts = st.text(max_size=30) | st.sampled_from([300, 1000, 2000, 4096]).map(lambda n: "é" * n)
+
+
+@st.composite
+def amplifiers(draw: st.DrawFn) -> dict[str, Any]:
+    """Valid flows whose templates repeat placeholders: a reactor, or a question whose answer is said back."""
+    if draw(st.booleans()):
+        return {"bot": "demo", "version": "1.0.0", "reply": draw(parts).replace("{v}", "{text}")}
+    ask: dict[str, Any] = {"ask": draw(parts).replace("{v}", "{text}"), "save": "v", "next": "say"}
+    if draw(st.booleans()):
+        ask |= {
+            "expect": "choice",
+            "choices": [{"label": label} for label in draw(st.sets(st.sampled_from("ABCD"), min_size=1))],
+        }
+    steps = {"ask": ask, "say": {"say": draw(parts), "next": "again"}, "again": {"say": draw(parts)}}
+    return {"bot": "demo", "version": "1.0.0", "start": "ask", "steps": steps}
+
+
+async def unlimited_replies(bot: FlowRuntime, state: dict[str, Any], text: str) -> list[Reply]:
+    """The replies the turn would have given without the limits."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flow, "MAX_REPLY_CHARS", 10**9)
+        patch.setattr(flow, "replies_problem", lambda replies: None)
+        return (await bot.turn(state, activity(text))).replies
+
+
+@settings(max_examples=200, deadline=None)
+@given(document=amplifiers(), messages=st.lists(texts, min_size=1, max_size=3))
+async def test_any_amplifying_flow_answers_within_the_limits_or_fails_cleanly(
+    document: dict[str, Any], messages: list[str]
+) -> None:
+    """Replies within every limit, or BotFailed `reply_too_large` exactly when the replies would pass one."""
+    bot = FlowRuntime(load_version(document), FakeCaller())
+    state: dict[str, Any] = {}
+    for text in messages:
+        try:
+            result = await bot.turn(state, activity(text))
+        except BotFailed as failed:
+            assert failed.reason == "reply_too_large"
+            assert replies_problem(await unlimited_replies(bot, state, text)) is not None
+            event("failed")
+            continue  # nothing of a failed turn is kept: the conversation stays where it was
+        assert replies_problem(result.replies) is None
+        event("answered")
         state = result.state

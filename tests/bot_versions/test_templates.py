@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import tracemalloc
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot_versions.templates import parse_path, parse_template
+from bot_versions.templates import TextTooLong, parse_path, parse_template
 
 
 @pytest.mark.parametrize(
@@ -86,3 +89,43 @@ def test_bad_placeholder_names_itself() -> None:
 def test_parse_path(text: str, path: tuple[str, ...]) -> None:
     """A key path splits on dots."""
     assert parse_path(text) == path
+
+
+# Templates that repeat placeholders, between bits of literal text (braces included, written doubled).
+literal = st.text(st.characters(exclude_characters="{}"))
+pieces = st.sampled_from(["{text}", "{name}", "{missing}", "{{", "}}"]) | literal
+templates = st.lists(pieces, max_size=30).map("".join)
+values = st.fixed_dictionaries({"text": st.text(max_size=200), "name": st.integers(0, 10**6) | st.text(max_size=50)})
+
+
+@given(text=templates, values=values, limit=st.integers(0, 2000))
+def test_a_render_within_its_limit_is_the_whole_text_and_past_it_raises(
+    text: str, values: dict[str, Any], limit: int
+) -> None:
+    """With a limit, the text is the same as without one when it fits, and TextTooLong when it would not."""
+    template = parse_template(text)
+    whole = template.render(values)
+    if len(whole) <= limit:
+        assert template.render(values, limit=limit) == whole
+    else:
+        with pytest.raises(TextTooLong):
+            template.render(values, limit=limit)
+
+
+def test_a_render_past_its_limit_stops_before_building_the_long_text() -> None:
+    """10,000 copies of a 4,096-character text would be 40 MB: with a limit the render never holds more than KBs."""
+    template = parse_template("{text}" * 10_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(TextTooLong, match="longer than 8192 characters"):
+            template.render({"text": "é" * 4096}, limit=8192)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 256 * 1024
+
+
+@pytest.mark.parametrize(("text", "chars"), [("Hi {name}!", 4), ("{a}{b}", 0), ("{{x}}", 3), ("", 0)])
+def test_literal_chars_count_the_text_as_said_without_placeholders(text: str, chars: int) -> None:
+    """The least a template ever renders: `{{` is one character, a placeholder none."""
+    assert parse_template(text).literal_chars == chars

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from bot_versions.errors import Invalid
 from bot_versions.examples import examples_dir
-from bot_versions.flow_checks import EXPECTS, MAX_STEPS, OPS
+from bot_versions.flow_checks import EXPECTS, MAX_STEPS, MAX_URL_CHARS, OPS
+from bot_versions.limits import MAX_CHOICES, MAX_REPLY_CHARS
 from bot_versions.model import IdlePolicy, IdlePolicyKind, Messages
 from bot_versions.runtimes.factory import build_runtime
 from bot_versions.validation import load_version, validate
@@ -354,3 +355,44 @@ def test_validate_never_raises(document: Any) -> None:
             load_version(document)
     else:
         build_runtime(load_version(document), runtime_env())
+
+
+LONG = "x" * (MAX_REPLY_CHARS + 1)
+LIMITS = [
+    (reactor(reply=LONG), "reply", f"has {MAX_REPLY_CHARS + 1} characters besides its placeholders; at most 8192"),
+    (reactor(reply="{{" * (MAX_REPLY_CHARS + 1)), "reply", "has 8193 characters besides"),  # `{{` says one `{`
+    (one({"say": LONG}), "steps.first.say", "besides its placeholders"),
+    (one({"ask": LONG, "save": "n"}), "steps.first.ask", "besides its placeholders"),
+    (one({"ask": "n?", "retry": LONG + "{text}"}), "steps.first.retry", "besides its placeholders"),
+    (reactor(messages={"idle_reset": LONG}), "messages.idle_reset", "has 8193 characters; a message is at most"),
+    (call({"url": "http://h/" + "p" * MAX_URL_CHARS}), "steps.first.call.url", "at most 8192"),
+    (ask_choice([{"label": "x" * 257}]), "steps.first.choices[0].label", "has 257 characters; at most 256"),
+    (
+        ask_choice([{"label": f"c{n}"} for n in range(MAX_CHOICES + 1)]),
+        "steps.first.choices",
+        "has 51 choices; a question has at most 50",
+    ),
+]
+
+
+@pytest.mark.parametrize(("document", "path", "message"), LIMITS)
+def test_text_that_would_always_pass_the_reply_limits_is_refused_at_its_path(
+    document: Any, path: str, message: str
+) -> None:
+    """A template whose own text is over a reply, a long label or message, too many choices: refused when stored."""
+    problems = validate(document)
+    assert any(problem.path == path and message in problem.message for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        reactor(reply="x" * MAX_REPLY_CHARS + "{text}" * 100),
+        ask_choice([{"label": "x" * 256, "next": "end"}] + [{"label": f"c{n}"} for n in range(MAX_CHOICES - 1)]),
+        reactor(messages={"idle_reset": "x" * MAX_REPLY_CHARS}),
+    ],
+    ids=["text at the limit, placeholders beyond", "50 choices, a label at the limit", "message at the limit"],
+)
+def test_text_at_the_limits_is_accepted(document: Any) -> None:
+    """The limits are inclusive, and placeholders count only when rendered."""
+    assert validate(document) == []

@@ -3,6 +3,9 @@
 The tests are imported, not copied: pytest collects them here again, where conftest.py gives them a cluster.
 """
 
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+
 from tests.gateway.test_concurrency import (  # noqa: F401
     test_a_repeated_message_id_runs_once,
     test_bursts_through_two_instances_lose_no_turn_and_never_interleave,
@@ -38,3 +41,9 @@ from tests.middleware.test_store import (  # noqa: F401
     test_turns_of_one_session_run_one_at_a_time_in_the_order_accepted,
     test_two_processes_never_interleave_turns_of_one_session,
 )
+
+
+async def test_the_shared_redis_fixture_connects_to_the_cluster_here(redis: Redis) -> None:
+    """Collected in tests/cluster, the `redis` fixture of tests/conftest.py is a cluster client, as the gateway's."""
+    assert isinstance(redis, RedisCluster)
+    assert await redis.ping()

@@ -112,6 +112,7 @@ ROUTES = [
     _route("/bots/{bot}/versions/{version}", versions.get_version, "GET"),
     _route("/bots/{bot}/versions/{version}/publish", versions.publish, "POST"),
     _route("/bots/{bot}/versions/{version}/unpublish", versions.unpublish, "POST"),
+    _route("/bots/{bot}/versions/{version}/resumable", versions.resumable, "GET"),
     _route("/bots/{bot}/rollout", bots.get_rollout, "GET"),
     _route("/bots/{bot}/rollout", bots.put_rollout, "PUT"),
     _route("/bots/{bot}/pins/{user}", bots.put_pin, "PUT"),

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from admin.requests import in_flight_of, problem, read_document, url_bot, url_version
 from admin.services import AdminServices, actor, admin_services, bot_state
-from admin.views import JSON, version_view
+from admin.views import JSON, resumable_view, version_view
 from bot_versions.errors import Invalid, NotFound
 from bot_versions.model import BotVersion, Status, canonical_version
 from bot_versions.validation import StoreRules, load_version, validate
@@ -94,3 +94,13 @@ async def unpublish(request: Request) -> Response:
     await svc.registry.set_status(bot, version, Status.UNPUBLISHED, actor(request), in_flight)
     svc.catalog.invalidate(bot)
     return JSONResponse(await _view(svc, bot, version))
+
+
+async def resumable(request: Request) -> Response:
+    """How many conversations under way routing this version now would move to it (a dry run; changes nothing)."""
+    svc = admin_services(request)
+    bot, version = url_bot(request), url_version(request)
+    state = await bot_state(svc, bot)
+    if version not in state.versions:
+        raise NotFound(f"{bot} has no version {version}")
+    return JSONResponse(resumable_view(state, version, await active_sessions(svc.redis, bot)))

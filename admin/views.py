@@ -11,6 +11,7 @@ from packaging.version import Version
 from bot_versions.model import Status
 from bot_versions.registry import AuditEntry
 from bot_versions.state import BotState, VersionMeta
+from bot_versions.resumes import resumes
 from middleware.routing import canary_target, route, stable_target
 from middleware.session_admin import ConversationLog, SessionPlace, UserSession
 from middleware.store import TranscriptEntry
@@ -32,7 +33,40 @@ def version_view(version: str, meta: VersionMeta, active: int) -> JSON:
         "active_sessions": active,
         "created_at": iso(meta.created_at_ms),
         "digest": meta.digest,
+        "resumes": meta.resumes,
     }
+
+
+def resumable_view(state: BotState, version: str, counts: Mapping[str, int]) -> JSON:
+    """What routing `version` now would move: the conversations under way on each older version it resumes.
+
+    Read from the per-version counters, never by scanning sessions, so it is an upper bound: a flow conversation
+    standing at a step this version has no question for stays where it is, and canary users move only when their
+    bucket is in. `routed_now` says how routing reaches the version today.
+    """
+    meta = state.versions[version]
+    moving = {
+        older: n
+        for older, n in sorted(counts.items(), key=lambda item: Version(item[0]))
+        if n > 0 and meta.resumes is not None and Version(older) < Version(version) and resumes(meta.resumes, older)
+    }
+    return {
+        "bot": state.bot,
+        "version": version,
+        "resumes": meta.resumes,
+        "routed_now": _routed_now(state, version),
+        "sessions": sum(moving.values()),
+        "by_version": moving,
+    }
+
+
+def _routed_now(state: BotState, version: str) -> str:
+    canary = canary_target(state)
+    if stable_target(state) == version:
+        return "stable"
+    if canary is not None and canary.version == version:
+        return "canary"
+    return "pinned" if version in state.pins.values() else "no"
 
 
 def bot_view(state: BotState, counts: Mapping[str, int]) -> JSON:

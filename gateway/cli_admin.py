@@ -13,7 +13,7 @@ from bot_versions.documents import parse_document
 from bot_versions.errors import BadRequest
 from bot_versions.loader import CONTENT_TYPES
 from gateway import cli_output
-from gateway.cli_client import USAGE_ERROR, CliError, GatewayClient, segment
+from gateway.cli_client import API_ERROR, USAGE_ERROR, CliError, GatewayClient, segment
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 Command = Callable[[GatewayClient, argparse.Namespace], int]
@@ -41,9 +41,11 @@ def _definition(path: Path) -> tuple[bytes, str, str, str]:
 
 
 def publish(client: GatewayClient, args: argparse.Namespace) -> int:
-    """`botgate publish FILE [--draft]`: store the definition, then publish it unless --draft."""
+    """`botgate publish FILE [--draft | --dry-run]`: store the definition, then publish it unless --draft."""
     body, content_type, bot, version = _definition(Path(args.file))
     path = f"/bots/{segment(bot)}/versions/{segment(version)}"
+    if args.dry_run:
+        return _dry_run(client, bot, version)
     stored = client.admin("PUT", path, content=body, headers={"Content-Type": content_type})
     view = stored.json()
     if stored.status_code == 201:
@@ -53,6 +55,25 @@ def publish(client: GatewayClient, args: argparse.Namespace) -> int:
     if not args.draft:
         view = client.admin("POST", path + "/publish").json()
         print(f"published {bot} {view['version']}")
+    return 0
+
+
+def _dry_run(client: GatewayClient, bot: str, version: str) -> int:
+    """What publishing a stored version would do to routing and to conversations under way; changes nothing."""
+    path = f"/bots/{segment(bot)}/versions/{segment(version)}"
+    try:
+        stored = client.admin("GET", path).json()
+    except CliError as exc:
+        if not exc.message.startswith("404"):
+            raise
+        raise CliError(
+            f"{bot} {version} is not stored yet: store it with --draft first; --dry-run then shows what publishing "
+            "it would do",
+            API_ERROR,
+        ) from None
+    bot_view = client.admin("GET", f"/bots/{segment(bot)}").json()
+    moving = client.admin("GET", path + "/resumable").json()
+    print(cli_output.publish_preview(bot_view, stored, moving))
     return 0
 
 
@@ -184,7 +205,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     p = command("publish", publish, "store a definition file (YAML or JSON) and publish it")
     p.add_argument("file")
-    p.add_argument("--draft", action="store_true", help="store it as a draft only (reachable by pinned users)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--draft", action="store_true", help="store it as a draft only (reachable by pinned users)")
+    mode.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="change nothing: say what publishing the stored version would do to routing and to conversations "
+        "under way (how many it would move)",
+    )
     p = command("unpublish", unpublish, "take a version out of routing; its conversations drain unless --reset")
     p.add_argument("bot")
     p.add_argument("version")

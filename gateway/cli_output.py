@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from packaging.version import Version
+
 JSON = dict[str, Any]
 
 
@@ -43,6 +45,7 @@ def status_text(bot: JSON) -> str:
             v["version"],
             v["status"] + (f" ({v['in_flight']})" if v["in_flight"] else ""),
             v["active_sessions"],
+            v.get("resumes"),
             when(v["created_at"]),
         ]
         for v in bot["versions"]
@@ -51,7 +54,7 @@ def status_text(bot: JSON) -> str:
         f"bot: {bot['bot']}",
         rollout_text(bot["rollout"], bot["serving"]),
         "",
-        table(["VERSION", "STATUS", "ACTIVE SESSIONS", "CREATED"], rows),
+        table(["VERSION", "STATUS", "ACTIVE SESSIONS", "RESUMES", "CREATED"], rows),
     ]
     if bot["pins"]:
         parts += ["", table(["PINNED USER", "VERSION"], sorted(bot["pins"].items()))]
@@ -103,3 +106,37 @@ def chat_lines(response: JSON) -> list[str]:
     if response.get("status") == "ended":
         lines.append("(conversation ended; the next message starts a new one)")
     return lines
+
+
+def publish_preview(bot: JSON, version: JSON, moving: JSON) -> str:
+    """`botgate publish --dry-run`: what publishing `version` would change, in two lines."""
+    name, number = bot["bot"], version["version"]
+    if version["status"] == "published":
+        routing = f"{name} {number} is published already: publishing it again changes nothing"
+    elif bot["rollout"]["stable"] is not None:
+        routing = (
+            f"publishing {name} {number} makes it eligible for routing; new conversations keep going to the stable "
+            f"version {bot['rollout']['stable']} until the rollout names {number}"
+        )
+    elif _is_newest_release(number, bot["versions"]):
+        routing = f"publishing {name} {number} makes it the stable version: new conversations start on it"
+    else:
+        routing = (
+            f"publishing {name} {number} makes it eligible for routing; new conversations keep going to "
+            f"{bot['serving']['stable'] or 'nothing published'} (a higher release, or {number} is a pre-release)"
+        )
+    if not moving["resumes"]:
+        return routing + f"\n{number} resumes no older versions: conversations under way stay where they are"
+    counts = ", ".join(f"{v}: {n}" for v, n in moving["by_version"].items()) or "none under way"
+    return routing + (
+        f"\nonce routed to their users, it would move at most {moving['sessions']} conversation(s) under way "
+        f"({counts}; resumes {moving['resumes']}) at their next message"
+    )
+
+
+def _is_newest_release(number: str, versions: Sequence[JSON]) -> bool:
+    candidate = Version(number)
+    if candidate.is_prerelease:
+        return False
+    published = [Version(v["version"]) for v in versions if v["status"] == "published"]
+    return all(candidate > v for v in published if not v.is_prerelease)

@@ -47,6 +47,28 @@ SCHEMAS: JSON = {
             "active_sessions": {"type": "integer"},
             "created_at": TIME,
             "digest": {"type": "string", "description": "SHA-256 of the definition's canonical JSON."},
+            "resumes": {
+                **nullable(STRING),
+                "description": "The older versions whose conversations under way this one takes over (a specifier).",
+            },
+        },
+    },
+    "Resumable": {
+        "type": "object",
+        "required": ["bot", "version", "resumes", "routed_now", "sessions", "by_version"],
+        "properties": {
+            "bot": STRING,
+            "version": STRING,
+            "resumes": nullable(STRING),
+            "routed_now": {
+                "enum": ["stable", "canary", "pinned", "no"],
+                "description": "How routing reaches the version today.",
+            },
+            "sessions": {
+                "type": "integer",
+                "description": "At most this many conversations under way move to it once routed to their users.",
+            },
+            "by_version": {"type": "object", "additionalProperties": {"type": "integer"}},
         },
     },
     "VersionStatus": {
@@ -278,6 +300,13 @@ PATHS: JSON = {
             params=(BOT, VERSION),
             body=_json_request("Unpublish", required=False),
             write=True,
+        ),
+    },
+    "/bots/{bot}/versions/{version}/resumable": {
+        "get": _op(
+            "Dry run: the conversations under way routing this version would move to it (from the counters)",
+            _ok("Resumable", "Sessions per older version it resumes."),
+            params=(BOT, VERSION),
         ),
     },
     "/bots/{bot}/rollout": {

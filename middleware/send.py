@@ -22,7 +22,15 @@ class Send:
         ctx.session = after
         moved = ctx.moved_from
         transcript = [
-            *([TranscriptEntry("migration", "", after.version, a.received_at_ms, moved)] if moved else []),
+            *(
+                [
+                    TranscriptEntry(
+                        "migration", f"moved from {moved} to {after.version}", after.version, a.received_at_ms, moved
+                    )
+                ]
+                if moved
+                else []
+            ),  # fmt: skip
             TranscriptEntry("user", a.text, after.version, a.received_at_ms),
             *(TranscriptEntry("bot", r.text, after.version, a.received_at_ms) for r in ctx.replies),
         ]

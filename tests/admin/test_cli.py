@@ -69,14 +69,14 @@ def hello(version: str) -> dict[str, object]:
 
 
 def test_status_shows_the_rollout_and_a_table_of_versions(botgate: Botgate) -> None:
-    """Rollout lines, then VERSION / STATUS / ACTIVE SESSIONS / CREATED rows, newest first."""
+    """Rollout lines, then VERSION / STATUS / ACTIVE SESSIONS / RESUMES / CREATED rows, newest first."""
     run = botgate("status", "greeter")
     assert run.code == 0, run.err
     lines = run.out.splitlines()
     assert lines[:3] == ["bot: greeter", "stable: highest published release (now 2.0.0)", "canary: none"]
-    assert lines[4].split() == ["VERSION", "STATUS", "ACTIVE", "SESSIONS", "CREATED"]
-    assert lines[5].split()[:3] == ["2.0.0", "published", "0"]
-    assert lines[6].split()[:3] == ["1.0.0", "published", "0"]
+    assert lines[4].split() == ["VERSION", "STATUS", "ACTIVE", "SESSIONS", "RESUMES", "CREATED"]
+    assert lines[5].split()[:4] == ["2.0.0", "published", "0", "-"]
+    assert lines[6].split()[:4] == ["1.0.0", "published", "0", "-"]
 
 
 def test_the_release_workflow(botgate: Botgate, tmp_path: Path) -> None:

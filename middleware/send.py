@@ -20,17 +20,8 @@ class Send:
             raise RuntimeError("the send stage runs only after bind has bound a session")
         after = ctx.session.evolve(last_seen_ms=a.received_at_ms, turns=ctx.session.turns + 1)
         ctx.session = after
-        moved = ctx.moved_from
-        transcript = [
-            *(
-                [
-                    TranscriptEntry(
-                        "migration", f"moved from {moved} to {after.version}", after.version, a.received_at_ms, moved
-                    )
-                ]
-                if moved
-                else []
-            ),  # fmt: skip
+        transcript = _migration(ctx.moved_from, after.version, a.received_at_ms)
+        transcript += [
             TranscriptEntry("user", a.text, after.version, a.received_at_ms),
             *(TranscriptEntry("bot", r.text, after.version, a.received_at_ms) for r in ctx.replies),
         ]
@@ -46,3 +37,10 @@ class Send:
         )
         ctx.saved = True
         await call_next(ctx)
+
+
+def _migration(moved_from: str | None, to: str, at_ms: int) -> list[TranscriptEntry]:
+    """The transcript line that marks a conversation's move to a newer version, when this turn moved it."""
+    if moved_from is None:
+        return []
+    return [TranscriptEntry("migration", f"moved from {moved_from} to {to}", to, at_ms, moved_from)]

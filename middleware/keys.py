@@ -74,6 +74,11 @@ def inbox(token: str) -> str:
     return f"{PREFIX}:a:{{{_enc(token)}}}"
 
 
+def health(bot: str, minute_ms: int) -> str:
+    """Hash of one minute of a bot's health: `version|event` (and `version|lat|i`, `version|active`) -> count."""
+    return f"{PREFIX}:h:{{{_enc(bot)}}}:{minute_ms}"
+
+
 def active_counts(bot: str) -> str:
     """Hash of version -> sessions active on it, for one bot."""
     return f"{PREFIX}:n:{{{_enc(bot)}}}"

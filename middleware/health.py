@@ -69,10 +69,8 @@ class VersionHealth:
 
     def plus(self, other: VersionHealth) -> VersionHealth:
         """The events of both windows."""
-        return VersionHealth(
-            *(getattr(self, name) + getattr(other, name) for name in EVENTS),
-            latency=tuple(a + b for a, b in zip(self.latency, other.latency, strict=True)),
-        )
+        counts: dict[str, int] = {name: getattr(self, name) + getattr(other, name) for name in EVENTS}
+        return VersionHealth(**counts, latency=tuple(a + b for a, b in zip(self.latency, other.latency, strict=True)))
 
 
 def latency_bucket(ms: float) -> int:
@@ -106,7 +104,8 @@ def bucket_health(fields: Mapping[str, int]) -> dict[str, VersionHealth]:
         if not any(name in counts for name in EVENTS):
             continue  # only the minute's snapshot of active sessions
         latency = tuple(counts.get(f"lat|{i}", 0) for i in range(len(LATENCY_MS) + 1))
-        out[version] = VersionHealth(*(counts.get(name, 0) for name in EVENTS), latency=latency)
+        events: dict[str, int] = {name: counts.get(name, 0) for name in EVENTS}
+        out[version] = VersionHealth(**events, latency=latency)
     return out
 
 

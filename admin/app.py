@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Mount, Route
 from starlette.types import Scope
 
-from admin import bots, sessions, versions
+from admin import bots, health, sessions, versions
 from admin.auth import AdminAuth, AdminToken
 from middleware.store import store_errors
 
@@ -121,6 +121,7 @@ ROUTES = [
     _route("/bots/{bot}/sessions/{user}", sessions.delete_sessions, "DELETE"),
     _route("/bots/{bot}/sessions/{user}/transcript", sessions.get_transcript, "GET"),
     _route("/bots/{bot}/audit", bots.get_audit, "GET"),
+    _route("/bots/{bot}/health", health.get_health, "GET"),
 ]
 
 

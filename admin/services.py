@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -23,6 +24,7 @@ class AdminServices(Protocol):
     registry: Registry
     store: SessionStore
     catalog: Catalog
+    clock: Callable[[], int]  # milliseconds since the epoch (tests move it by hand)
 
     @property
     def store_rules(self) -> StoreRules: ...

@@ -27,7 +27,7 @@ async def delete_sessions(request: Request) -> Response:
     svc = admin_services(request)
     bot, user = url_bot(request), url_user(request)
     state = await bot_state(svc, bot)
-    sessions = await reset_user(svc.store, bot, user)
+    sessions = await reset_user(svc.store, bot, user, svc.clock())
     log.info("sessions_reset", bot=bot, sessions=len(sessions), actor=actor(request))
     return JSONResponse(sessions_view(state, user, sessions))
 

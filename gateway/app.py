@@ -29,6 +29,7 @@ from gateway.channels import ROUTES as CHANNEL_ROUTES
 from gateway.channels import startup_notes
 from gateway.connector import routes as CONNECTOR_ROUTES
 from gateway.errors import HANDLERS, error_response
+from gateway.metrics import metrics
 from gateway.openapi import openapi_json
 from gateway.redis_connection import connect
 from gateway.services import Clock, Services, services
@@ -124,6 +125,7 @@ def create_app(
                 announce(token_notice(generated_token))
             yield
         finally:
+            await svc.store.flush()  # health counts wait up to a second in the process: write them before leaving
             await svc.caller.aclose()
             await svc.upstream.aclose()
             if redis is None:
@@ -134,6 +136,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
+            Route("/metrics", metrics),
             *CHANNEL_ROUTES,
             *CONNECTOR_ROUTES,
             admin_mount(tokens),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import uvicorn
 
@@ -15,6 +17,7 @@ from bot_versions.examples import examples_dir
 from bot_versions.loader import load_directory
 from gateway import cli_admin
 from gateway.logs import configure
+from gateway.metrics import MULTIPROCESS_DIR
 from gateway.settings import Settings, SettingsError
 
 
@@ -52,16 +55,32 @@ def serve(args: argparse.Namespace) -> int:
         f"  admin API: {base}/admin/v1/bots (Authorization: Bearer <token>), schema at {base}/openapi.json",
         file=sys.stderr,
     )
-    uvicorn.run(
-        "gateway.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="warning",
-        access_log=False,
-    )
+    with _metrics_shared_by(args.workers):
+        uvicorn.run(
+            "gateway.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            access_log=False,
+        )
     return 0
+
+
+@contextmanager
+def _metrics_shared_by(workers: int) -> Iterator[None]:
+    """With several workers, /metrics of any one must count every worker's turns: prometheus-client's multiprocess
+    mode, in a directory of this run's own (removed at exit) unless PROMETHEUS_MULTIPROC_DIR names one already."""
+    if workers == 1 or os.environ.get(MULTIPROCESS_DIR):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="botgate-metrics-") as directory:
+        os.environ[MULTIPROCESS_DIR] = directory  # read by each worker when it imports prometheus-client
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROCESS_DIR]
 
 
 def parser() -> argparse.ArgumentParser:

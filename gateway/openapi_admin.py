@@ -53,6 +53,55 @@ SCHEMAS: JSON = {
             },
         },
     },
+    "Health": {
+        "type": "object",
+        "required": ["bot", "window", "versions"],
+        "properties": {
+            "bot": STRING,
+            "window": {"type": "integer"},
+            "versions": {"type": "object", "additionalProperties": ref("VersionHealth")},
+        },
+    },
+    "VersionHealth": {
+        "type": "object",
+        "required": [
+            "started",
+            "completed",
+            "reset",
+            "migrated",
+            "turns",
+            "errors",
+            "error_rate",
+            "completion_rate",
+            "active_sessions",
+            "p95_ms",
+            "series",
+        ],
+        "properties": {
+            **{name: {"type": "integer"} for name in ("started", "completed", "reset", "migrated", "turns", "errors")},
+            "error_rate": {**nullable({"type": "number"}), "description": "errors / turns; null without turns."},
+            "completion_rate": {
+                **nullable({"type": "number"}),
+                "description": "completed / (completed + reset); null while none finished.",
+            },
+            "active_sessions": {"type": "integer", "description": "Now."},
+            "p95_ms": {**nullable({"type": "integer"}), "description": "Upper bound of the p95 latency bucket."},
+            "series": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["t", "started", "turns", "errors", "active_sessions"],
+                    "properties": {
+                        "t": TIME,
+                        "started": {"type": "integer"},
+                        "turns": {"type": "integer"},
+                        "errors": {"type": "integer"},
+                        "active_sessions": nullable({"type": "integer"}),
+                    },
+                },
+            },
+        },
+    },
     "Resumable": {
         "type": "object",
         "required": ["bot", "version", "resumes", "routed_now", "sessions", "by_version"],
@@ -266,6 +315,14 @@ LIMIT = {
     "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
 }
 
+WINDOW = {
+    "name": "window",
+    "in": "query",
+    "required": False,
+    "description": "Seconds back from now.",
+    "schema": {"type": "integer", "minimum": 60, "maximum": 172800, "default": 3600},
+}
+
 PATHS: JSON = {
     "/bots": {"get": _op("List bots with their rollout and versions", _ok("Bots", "Every bot."))},
     "/bots/{bot}": {
@@ -307,6 +364,13 @@ PATHS: JSON = {
             "Dry run: the conversations under way routing this version would move to it (from the counters)",
             _ok("Resumable", "Sessions per older version it resumes."),
             params=(BOT, VERSION),
+        ),
+    },
+    "/bots/{bot}/health": {
+        "get": _op(
+            "Each version's conversation health over a window, and per minute",
+            _ok("Health", "Counts, rates, p95 and a per-minute series per version."),
+            params=(BOT, WINDOW),
         ),
     },
     "/bots/{bot}/rollout": {

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from middleware import keys
-from middleware.store import store_errors
+from middleware.store_errors import store_errors
 
 EVENTS = ("started", "completed", "reset", "migrated", "turns", "errors")
 # Upper bounds (ms) of the latency buckets; a turn slower than the last falls in one more, unbounded bucket.

@@ -79,6 +79,11 @@ def health(bot: str, minute_ms: int) -> str:
     return f"{PREFIX}:h:{{{_enc(bot)}}}:{minute_ms}"
 
 
+def health_group(bot: str, group_id: str) -> str:
+    """Marks a group of health counts as applied, so a group sent again after a lost answer counts once."""
+    return f"{PREFIX}:k:{{{_enc(bot)}}}:{group_id}"
+
+
 def active_counts(bot: str) -> str:
     """Hash of version -> sessions active on it, for one bot."""
     return f"{PREFIX}:n:{{{_enc(bot)}}}"

@@ -17,10 +17,15 @@ from middleware.keys import SessionKeys
 from middleware.pipeline import Middleware, build, with_hooks
 from middleware.receive import Receive, check_lengths
 from middleware.send import Send
+from middleware import metrics
+from middleware.health import latency_bucket, minute_of
+from middleware.outcomes import turn_events
 from middleware.store import SessionStore, Stale
 from middleware.turn import RunTurn
 
 log = structlog.get_logger("botgate.turn")
+
+CONVERSATION_EVENTS = frozenset({"started", "completed", "reset", "migrated"})
 
 
 class TurnRunner:
@@ -73,7 +78,33 @@ class TurnRunner:
             outcome = "error"
             raise
         finally:
-            self._log(activity, ctx, outcome, reason, tries, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self._log(activity, ctx, outcome, reason, tries, seconds)
+            if ctx is not None:
+                self._count(ctx, outcome, reason, seconds)
+
+    def _count(self, ctx: TurnContext, outcome: str, reason: str | None, seconds: float) -> None:
+        """Feed the turn to its versions' health (Redis, batched) and to /metrics; bots not bound count nowhere."""
+        a, session = ctx.activity, ctx.session
+        if ctx.stored_response is not None:
+            outcome = "duplicate"
+        failed = outcome in ("bot_error", "error")
+        events = turn_events(ctx, failed)
+        if session is not None:
+            metrics.TURNS.labels(a.bot, session.version, a.channel, outcome).inc()
+            metrics.TURN_SECONDS.labels(a.bot, a.channel).observe(seconds)
+            if failed:
+                metrics.BOT_ERRORS.labels(a.bot, session.version, reason or "exception").inc()
+        if ctx.migration_failure is not None and ctx.resumer is not None:
+            metrics.BOT_ERRORS.labels(a.bot, ctx.resumer, ctx.migration_failure.reason).inc()
+        counts: dict[str, int] = {}
+        for version, event in events:
+            counts[f"{version}|{event}"] = counts.get(f"{version}|{event}", 0) + 1
+            if event in CONVERSATION_EVENTS:
+                metrics.CONVERSATIONS.labels(a.bot, version, event).inc()
+            elif event == "turns":
+                counts[f"{version}|lat|{latency_bucket(seconds * 1000)}"] = 1
+        self.store.observe(a.bot, minute_of(a.received_at_ms), counts)
 
     def _log(
         self, a: Activity, ctx: TurnContext | None, outcome: str, reason: str | None, tries: int, seconds: float

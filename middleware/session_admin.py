@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from middleware import keys
+from middleware import keys, metrics
+from middleware.health import minute_of
 from middleware.keys import SessionKeys, SessionPlace
 from middleware.session import Session, SessionStatus
 from middleware.store import SessionStore, TranscriptEntry, store_errors
@@ -49,8 +50,11 @@ async def user_sessions(store: SessionStore, bot: str, user: str) -> list[UserSe
     return sorted(found, key=lambda s: s.session.last_seen_ms, reverse=True)
 
 
-async def reset_user(store: SessionStore, bot: str, user: str) -> list[UserSession]:
-    """End every live conversation of the user, each under its session's turn lock; the next message starts anew."""
+async def reset_user(store: SessionStore, bot: str, user: str, now_ms: int) -> list[UserSession]:
+    """End every live conversation of the user, each under its session's turn lock; the next message starts anew.
+
+    Each is a `reset` of its version's health, at `now_ms`.
+    """
     for tag in await _tags(store.redis, bot, user):
         session_keys = SessionKeys(tag)
         async with store.turn(session_keys, None) as lease:
@@ -67,6 +71,8 @@ async def reset_user(store: SessionStore, bot: str, user: str) -> list[UserSessi
                 bot=bot,
                 user=user,
             )
+        store.observe(bot, minute_of(now_ms), {f"{before.version}|reset": 1})
+        metrics.CONVERSATIONS.labels(bot, before.version, "reset").inc()
     return await user_sessions(store, bot, user)
 
 

@@ -29,6 +29,9 @@ from middleware.local_locks import KeyedLocks
 from middleware.orphans import Orphans
 from middleware.session import Session, counted_version, owes_count
 from middleware.session_cache import SessionCache
+from middleware.store_errors import store_errors
+
+__all__ = ["Fenced", "Lease", "SessionStore", "Stale", "StoreLimits", "TranscriptEntry", "store_errors"]
 
 log = structlog.get_logger("botgate.store")
 
@@ -104,16 +107,6 @@ class _Scope:
 
 
 _SCOPE: ContextVar[_Scope | None] = ContextVar("botgate_session_scope", default=None)
-
-
-@contextmanager
-def store_errors() -> Iterator[None]:
-    """Turn any Redis failure into a 503 the client can retry, never a 500."""
-    try:
-        yield
-    except RedisError as exc:
-        log.warning("store_unavailable", error=type(exc).__name__)
-        raise Unavailable("the session store is unavailable; retry shortly", retry_after=1) from exc
 
 
 class SessionStore:
@@ -239,6 +232,14 @@ class SessionStore:
         if counts:
             await self._counters.record(bot, Count(sk.tag, revision, counted_version(saved), user))
         return saved
+
+    async def flush(self) -> None:
+        """Write the counts waiting in this process now (at shutdown)."""
+        await self._counters.flush()
+
+    def observe(self, bot: str, minute_ms: int, counts: dict[str, int]) -> None:
+        """Add a turn's health counts to the bot's minute (written with the next batch; nobody waits)."""
+        self._counters.observe(bot, minute_ms, counts)
 
     def _counted(self, tag: str, revision: int) -> None:
         if revision > self._written.get(tag, 0):

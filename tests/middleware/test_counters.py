@@ -1,8 +1,10 @@
-"""Counter entries: turns finishing together share one write, writes are idempotent, failed writes are retried."""
+"""Counting: turns finishing together share one write, writes are idempotent, failed writes are retried, health
+counts are batched and written at most a second later."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from middleware import counters as counters_module
 from middleware import keys
-from middleware.counters import Count, Counters
+from middleware.counters import Count, Counters, _call, _Owed
 from middleware.keys import SessionKeys
 from middleware.store import SessionStore
 
@@ -48,9 +50,9 @@ async def test_entries_made_while_a_write_is_in_flight_go_out_together_in_the_ne
     assert not any(t.done() for t in [first, *later])
     script.release.set()
     await asyncio.gather(first, *later)
-    assert [args for _, args in script.calls] == [
-        [1, tag("alice"), 1, "1.0.0", 3],
-        [1, tag("bob"), 2, "", 3],  # bob's newer entry replaced his older one
+    assert [json.loads(args[0])["entries"] for _, args in script.calls] == [
+        [[tag("alice"), 1, "1.0.0", 3]],
+        [[tag("bob"), 2, "", 3]],  # bob's newer entry replaced his older one
     ]
     assert script.calls[1][0] == [
         keys.active_counts("greeter"),
@@ -121,3 +123,51 @@ async def test_a_failed_write_does_not_hold_the_turn_and_lands_later_in_the_back
     assert counters.owed("greeter") == 0
     assert script.calls == 3
     assert await counts(redis) == {"1.0.0": 1}
+
+
+MINUTE = 1_700_000_040_000  # a whole minute
+
+
+async def bucket(redis: Redis, minute: int = MINUTE) -> dict[str, int]:
+    raw = await redis.hgetall(keys.health("greeter", minute))
+    return {k.decode(): int(v) for k, v in raw.items()}
+
+
+async def test_health_counts_of_many_turns_go_out_in_one_write_within_the_flush_interval(redis: Redis) -> None:
+    """A hundred turns' counts wait in the process and are written together, once, without anyone waiting."""
+    script = FailingFirst(SessionStore(redis)._counters._script, failures=0)
+    counters = Counters(script, flush_s=0.05)  # type: ignore[arg-type]
+    for _ in range(100):
+        counters.observe("greeter", MINUTE, {"2.0.0|turns": 1, "2.0.0|lat|3": 1})
+    counters.observe("greeter", MINUTE, {"2.0.0|started": 1})
+    assert script.calls == 0
+    for _ in range(200):
+        if script.calls:
+            break
+        await asyncio.sleep(0.01)
+    await counters.flush()
+    assert script.calls == 1
+    assert await bucket(redis) == {"2.0.0|turns": 100, "2.0.0|lat|3": 100, "2.0.0|started": 1}
+    assert 0 < await redis.ttl(keys.health("greeter", MINUTE)) <= 49 * 3600
+
+
+async def test_a_health_group_sent_again_after_a_lost_answer_counts_once(redis: Redis) -> None:
+    """The same group id applied twice (the first answer lost) adds its counts once."""
+    script = SessionStore(redis)._counters._script
+    counters = Counters(script)
+    counters.observe("greeter", MINUTE, {"2.0.0|errors": 2})
+    batch = counters._pending["greeter"]
+    call = _call("greeter", _Owed(groups=[("group-1", batch.health)]))
+    await script(*call)
+    await script(*call)  # the retry of a call whose answer was lost
+    assert await bucket(redis) == {"2.0.0|errors": 2}
+
+
+async def test_each_write_keeps_where_the_versions_stand_in_its_newest_minute(redis: Redis) -> None:
+    """The minute's bucket gets `version|active` from the active counters, for the drain chart."""
+    counters = Counters(SessionStore(redis)._counters._script)
+    await counters.record("greeter", Count(tag("alice"), 1, "1.0.0", "alice"))
+    await counters.record("greeter", Count(tag("bob"), 1, "2.0.0", "bob"))
+    counters.observe("greeter", MINUTE, {"2.0.0|turns": 1})
+    await counters.flush()
+    assert await bucket(redis) == {"2.0.0|turns": 1, "1.0.0|active": 1, "2.0.0|active": 1}

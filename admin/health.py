@@ -28,10 +28,11 @@ def health_view(
 ) -> JSON:
     """The health answer from a window's minute buckets (oldest first) and the active counts now.
 
-    A minute's `active_sessions` is the last count written in it; a minute with none carries the one before on
-    (nothing moved), and minutes before any count in the window are null.
+    A minute's `active_sessions` is the last count written in it (a version missing from a minute's counts had
+    none); a minute with no counts carries the one before on (nothing moved), and minutes before any are null.
     """
     per_minute = [(minute, bucket_health(fields), fields) for minute, fields in buckets]
+    counted = [any(name.endswith("|active") for name in fields) for _, fields in buckets]
     sums = total(health for _, health, _ in per_minute)
     known = dict.fromkeys([*versions, *sums])
     out: JSON = {}
@@ -39,8 +40,8 @@ def health_view(
         health = sums.get(version, VersionHealth())
         series = []
         active: int | None = None
-        for minute, minute_health, fields in per_minute:
-            active = fields.get(f"{version}|active", active)
+        for (minute, minute_health, fields), snapshot in zip(per_minute, counted, strict=True):
+            active = fields.get(f"{version}|active", 0) if snapshot else active
             counts = minute_health.get(version, VersionHealth())
             series.append(
                 {"t": iso(minute), **{e: getattr(counts, e) for e in SERIES_EVENTS}, "active_sessions": active}

@@ -142,6 +142,13 @@ def status(client: GatewayClient, args: argparse.Namespace) -> int:
     return 0
 
 
+def health(client: GatewayClient, args: argparse.Namespace) -> int:
+    """`botgate health BOT [--window S]`: each version's conversation health as a table."""
+    path = f"/bots/{segment(args.bot)}/health?window={args.window}"
+    print(cli_output.health_text(client.admin("GET", path).json()))
+    return 0
+
+
 def sessions(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate sessions BOT USER`."""
     path = f"/bots/{segment(args.bot)}/sessions/{segment(args.user)}"
@@ -232,6 +239,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("bot")
     p.add_argument("user")
     command("status", status, "a bot's versions, their status and active sessions, and its rollout").add_argument("bot")
+    p = command("health", health, "each version's conversations, turns, errors, rates and p95 latency")
+    p.add_argument("bot")
+    p.add_argument("--window", type=int, default=3600, help="seconds back from now, 60 to 172800 (default: 3600)")
     p = command("sessions", sessions, "a user's sessions with a bot")
     p.add_argument("bot")
     p.add_argument("user")

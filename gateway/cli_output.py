@@ -140,3 +140,31 @@ def _is_newest_release(number: str, versions: Sequence[JSON]) -> bool:
         return False
     published = [Version(v["version"]) for v in versions if v["status"] == "published"]
     return all(candidate > v for v in published if not v.is_prerelease)
+
+
+def health_text(data: JSON) -> str:
+    """`botgate health`: one row per version, newest first; rates as percentages, '-' when there is nothing yet."""
+    headers = ["VERSION", "ACTIVE", "STARTED", "COMPLETED", "RESET", "MIGRATED", "TURNS", "ERRORS", "ERROR %",
+               "COMPLETION %", "P95 MS"]  # fmt: skip
+    rows = [
+        [
+            version,
+            h["active_sessions"],
+            h["started"],
+            h["completed"],
+            h["reset"],
+            h["migrated"],
+            h["turns"],
+            h["errors"],
+            _percent(h["error_rate"]),
+            _percent(h["completion_rate"]),
+            h["p95_ms"],
+        ]
+        for version, h in data["versions"].items()
+    ]
+    minutes = data["window"] // 60
+    return f"{data['bot']}, the last {minutes} minute(s)\n" + table(headers, rows)
+
+
+def _percent(rate: float | None) -> str | None:
+    return None if rate is None else f"{rate * 100:.1f}"

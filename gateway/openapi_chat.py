@@ -34,6 +34,12 @@ SCHEMAS: JSON = {
         },
     },
     "Status": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
+    "Activity": {
+        "type": "object",
+        "description": "A Bot Framework Activity (only the fields the gateway reads are listed).",
+        "required": ["type"],
+        "properties": {"type": {"type": "string"}, "deliveryMode": {"type": "string"}},
+    },
     "ResourceResponse": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
 }
 
@@ -57,19 +63,7 @@ def _connector(*names: str) -> JSON:
                 "token, conversation or time but that open turn's."
             ),
             "parameters": [path_param(name, *CONNECTOR_PARAMETERS[name]) for name in names],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "description": "A Bot Framework Activity.",
-                            "required": ["type"],
-                            "properties": {"type": {"type": "string"}},
-                        }
-                    }
-                },
-            },
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("Activity")}}},
             "responses": {
                 "200": json_body(ref("ResourceResponse"), "Taken; the id the connector gives the activity."),
                 **errors(400, 404, 413, 422, 503),
@@ -152,19 +146,7 @@ PATHS: JSON = {
         "post": {
             "summary": "Bot Framework activities (Azure Bot Service, Emulator)",
             "parameters": [BOT],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "description": "A Bot Framework Activity.",
-                            "required": ["type"],
-                            "properties": {"type": {"type": "string"}, "deliveryMode": {"type": "string"}},
-                        }
-                    }
-                },
-            },
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("Activity")}}},
             "responses": {
                 "200": {
                     # no content listed: the body is empty unless the activity asked for expectReplies

@@ -13,7 +13,7 @@ from gateway.settings import Settings
 from middleware import keys
 from middleware.keys import SessionKeys
 from middleware.session import Session, SessionStatus
-from middleware.store import Fenced, SessionStore, StoreLimits, TranscriptEntry
+from middleware.store import Fenced, Lease, SessionStore, StoreLimits, TranscriptEntry
 
 ALICE = SessionKeys.of("greeter", "rest", "alice")
 
@@ -35,6 +35,20 @@ async def run_turn(store: SessionStore, marker: str, message_id: str | None = No
             bot="greeter",
             user="alice",
         )
+
+
+async def save_late(store: SessionStore, stalled: Lease) -> Session:
+    """Try to save a turn whose lease has run out meanwhile."""
+    return await store.commit(
+        stalled,
+        advanced(stalled.session, "late"),
+        new_conversation=False,
+        transcript=[],
+        response=None,
+        message_id=None,
+        bot="greeter",
+        user="alice",
+    )
 
 
 async def test_a_first_turn_creates_the_session_at_revision_one(redis: Redis) -> None:
@@ -92,16 +106,7 @@ async def test_a_stalled_turn_whose_lease_lapsed_cannot_overwrite_the_newer_sess
         await redis.delete(ALICE.lock)  # the lease runs out while this turn is stuck
         newer = await run_turn(SessionStore(redis), "newer")
         with pytest.raises(Fenced):
-            await store.commit(
-                stalled,
-                advanced(stalled.session, "late"),
-                new_conversation=False,
-                transcript=[],
-                response=None,
-                message_id=None,
-                bot="greeter",
-                user="alice",
-            )
+            await save_late(store, stalled)
     assert await store.load(ALICE) == newer
     assert newer.state["marks"] == ["first", "newer"]
 
@@ -183,15 +188,6 @@ async def test_a_turn_stalled_past_its_lease_does_not_hold_up_the_next_turn_in_t
     async with store.turn(ALICE, None) as stalled:
         newer = await run_turn(store, "newer")
         with pytest.raises(Fenced):
-            await store.commit(
-                stalled,
-                advanced(stalled.session, "late"),
-                new_conversation=False,
-                transcript=[],
-                response=None,
-                message_id=None,
-                bot="greeter",
-                user="alice",
-            )
+            await save_late(store, stalled)
     assert newer.state["marks"] == ["first", "newer"]
     assert await store.load(ALICE) == newer

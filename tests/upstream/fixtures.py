@@ -161,7 +161,9 @@ def http_test_bot_signed(upstream_logs: Path) -> Iterator[RunningBot]:
 def _greeter(language: str, label: str, logs: Path) -> Iterator[RunningBot]:
     # The example greeters answer GET /healthz like the test bots; an explicit secret, whatever the runner's env says.
     env = {"BOTGATE_UPSTREAM_SECRET": GREETER_SECRET}
-    with running(greeter_command(language), logs / f"greeter-{language}.log", "/turn", label, GREETER_SECRET, env) as bot:
+    with running(
+        greeter_command(language), logs / f"greeter-{language}.log", "/turn", label, GREETER_SECRET, env
+    ) as bot:
         yield bot
 
 

@@ -133,7 +133,7 @@ async def test_storing_a_version_whose_host_is_not_allowed_is_422_with_its_path_
 async def test_a_user_mid_conversation_stays_on_3_0_0_after_3_1_0_is_published(
     redis: Redis, python_greeter: RunningBot, node_greeter: RunningBot
 ) -> None:
-    """Pinning: Ann, asked her name by 3.0.0 (Python), is greeted by it after 3.1.0 (Node) is published; Bob gets 3.1.0."""
+    """Pinning: Ann, asked her name by 3.0.0 (Python), is greeted by it after 3.1.0 (Node) is out; Bob gets 3.1.0."""
     async with running_gateway(redis, settings=runtime_settings(upstream_secret=GREETER_SECRET)) as gw:
         admin = Admin(gw.http)
         await release(admin, definition("hello", "3.0.0", "http", url=python_greeter.endpoint))
@@ -146,7 +146,11 @@ async def test_a_user_mid_conversation_stays_on_3_0_0_after_3_1_0_is_published(
         assert bob["version"] == "3.1.0"
         greeted = await chat(gw.http, "hello", "ann", "Ann")
         assert texts(greeted) == ["Hello, Ann, from the Python greeter"]
-        assert (greeted["version"], greeted["conversation"], greeted["status"]) == ("3.0.0", asked["conversation"], "ended")
+        assert (greeted["version"], greeted["conversation"], greeted["status"]) == (
+            "3.0.0",
+            asked["conversation"],
+            "ended",
+        )
         assert texts(await chat(gw.http, "hello", "bob", "Bob")) == ["Hello, Bob, from the Node greeter"]
         again = await chat(gw.http, "hello", "ann", "hi")
         assert again["version"] == "3.1.0"
@@ -170,7 +174,10 @@ async def test_a_canary_and_pins_route_http_versions_as_any_other(
             await chat(gw.http, "hello", user, "hi")
             greeted = await chat(gw.http, "hello", user, user)
             language = "Node" if expected[user] == "3.1.0" else "Python"
-            assert (greeted["version"], texts(greeted)) == (expected[user], [f"Hello, {user}, from the {language} greeter"])
+            assert (greeted["version"], texts(greeted)) == (
+                expected[user],
+                [f"Hello, {user}, from the {language} greeter"],
+            )
         assert (await chat(gw.http, "hello", "pinned", "hi"))["version"] == "3.2.0rc1"
         await admin.rollout("hello", "3.0.0", "3.1.0", 0)
         assert {(await chat(gw.http, "hello", user, "hi"))["version"] for user in users} == {"3.0.0"}
@@ -181,7 +188,10 @@ async def test_continue_yes_after_an_idle_ask_repeats_the_last_replies_without_c
 ) -> None:
     """After "continue? yes" the last replies come from the session: the bot gets no request for it."""
     async with running_gateway(redis, clock, runtime_settings()) as gw:
-        document = {**definition("echoes", "1.0.0", "http", url=http_test_bot.endpoint), "idle": {"after": 60, "policy": "ask"}}
+        document = {
+            **definition("echoes", "1.0.0", "http", url=http_test_bot.endpoint),
+            "idle": {"after": 60, "policy": "ask"},
+        }
         await release(Admin(gw.http), document)
         first = await chat(gw.http, "echoes", "idle-user", "hello")
         assert texts(first) == ["echo 1 from 1.0.0: hello"]

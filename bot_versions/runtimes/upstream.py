@@ -11,6 +11,7 @@ never the URL's path or query (they may carry keys). The gateway never retries a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -85,14 +86,17 @@ class Upstream:
         if self._secret is not None:
             sent[SIGNATURE_HEADER] = sign(self._secret, body)
         try:
-            request = self._client.build_request("POST", url, content=body, headers=sent, timeout=timeout)
-            response = await self._client.send(request, stream=True)
-            try:
-                data = await self._read(response, who)
-            finally:
-                await response.aclose()
+            # httpx's timeout bounds each step (connect, each read); the turn's lock needs a bound on the whole call, or
+            # a bot trickling its answer a byte at a time could hold the user's conversation past the lock's lease.
+            async with asyncio.timeout(timeout):
+                request = self._client.build_request("POST", url, content=body, headers=sent, timeout=timeout)
+                response = await self._client.send(request, stream=True)
+                try:
+                    data = await self._read(response, who)
+                finally:
+                    await response.aclose()
         # `from None` everywhere: httpx's messages carry the whole URL, query included
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             raise BotFailed(f"{who} did not answer within {timeout:g} s", "timeout") from None
         except httpx.ConnectError:
             raise BotFailed(f"{who} refused the connection", "refused") from None

@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,6 +72,20 @@ class Upstream:
         limits = httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS)
         self._client = client or httpx.AsyncClient(follow_redirects=False, trust_env=False, limits=limits)
         self._max_bytes = max_bytes
+        # Runtimes keep their gate alive; a version no runtime uses any more lets go of its entry.
+        self._gates: weakref.WeakValueDictionary[tuple[str, str], Gate] = weakref.WeakValueDictionary()
+
+    def gate(self, bot: str, version: str, limit: int) -> Gate:
+        """The bound on one version's calls in flight in this process, shared by every runtime built for it.
+
+        A version's runtime may be built more than once (turns missing the catalog's cache together, or a runtime
+        evicted from it while its turns still run): a gate per runtime object would let each of them make `limit`
+        calls. Versions are immutable, so every runtime of one version asks for the same limit.
+        """
+        gate = self._gates.get((bot, version))
+        if gate is None:
+            gate = self._gates[(bot, version)] = Gate(limit, f"{bot} {version}")
+        return gate
 
     async def post(
         self, url: str, payload: Any, *, timeout: float, who: str, headers: Mapping[str, str] | None = None

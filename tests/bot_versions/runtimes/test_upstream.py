@@ -17,10 +17,15 @@ import pytest
 
 from bot_versions.errors import BotFailed, Unavailable
 from bot_versions.hosts import AllowList, NotAllowed, host_and_port, parse_entry
+from bot_versions.model import BotVersion
 from bot_versions.runtime import Reply, TurnResult
 from bot_versions.runtimes.buttons import chosen, offered
+from bot_versions.runtimes.env import RuntimeEnv
+from bot_versions.runtimes.factory import build_runtime
 from bot_versions.runtimes.shapes import MAX_STATE_BYTES, checked_state, turn_result
 from bot_versions.runtimes.upstream import MAX_ANSWER_BYTES, SIGNATURE_HEADER, Gate, Upstream, sign
+from tests.bot_versions.runtimes.support import definition
+from tests.bot_versions.test_runtimes import no_calls
 from tests.upstream.http_test_bot import HUGE_REPLIES, WRONG_SHAPES
 
 LOCAL = AllowList(["127.0.0.1"], "BOTGATE_UPSTREAM_HOSTS")
@@ -285,3 +290,19 @@ async def test_an_answer_that_trickles_in_fails_when_the_timeout_is_up_in_all() 
         with pytest.raises(BotFailed) as failed:
             await Upstream(LOCAL, client=client).post(url, {}, timeout=1, who="shop 1.0.0")
     assert failed.value.reason == "timeout"
+
+
+@pytest.mark.parametrize("runtime", ["http", "activity", "rasa"])
+def test_runtimes_built_twice_for_one_version_share_its_bound(runtime: str) -> None:
+    """A version's runtime may be built more than once in a process (turns missing a cache together, an evicted
+    runtime still running turns): max_in_flight bounds the version's calls, not each runtime object's."""
+    env = RuntimeEnv(caller=no_calls, upstream=Upstream(LOCAL))
+    document = definition("shop", "1.0.0", runtime, url="http://127.0.0.1:9001/turn", max_in_flight=1)
+    version = BotVersion("shop", "1.0.0", runtime, document)
+    first, second = build_runtime(version, env), build_runtime(version, env)
+    other = build_runtime(BotVersion("shop", "1.0.1", runtime, {**document, "version": "1.0.1"}), env)
+    with first.gate.slot():  # type: ignore[attr-defined]
+        with pytest.raises(Unavailable), second.gate.slot():  # type: ignore[attr-defined]
+            pass
+        with other.gate.slot():  # type: ignore[attr-defined]
+            pass  # another version has a bound of its own

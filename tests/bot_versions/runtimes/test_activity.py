@@ -193,7 +193,7 @@ async def test_continue_yes_after_an_idle_ask_repeats_the_last_replies_without_c
                 await client.get(expect_replies_bot.url + "/received", params={"conversation": again["conversation"]})
             ).json()
         assert [activity["text"] for activity in sent] == ["hi", "Hal"]
-        served = await chat(gw.http, "cafe", "hal", "coffee")
+        served = await chat(gw.http, "cafe", "hal", "Coffee")  # the repeated buttons still send their values
         assert texts(served) == ["Coffee for Hal, from expect-replies bot v1"]
 
 

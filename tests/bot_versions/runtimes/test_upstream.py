@@ -77,6 +77,10 @@ async def test_every_call_is_signed_over_the_bytes_sent_when_a_secret_is_set(sec
         (["bots.internal"], "bots.internal/turn", False),
         (["bots.internal"], "http://bots.internal:99999/turn", False),
         ([], "http://127.0.0.1:9001/turn", False),  # nothing set: nothing allowed
+        # What the HTTP client cannot send is refused here, not left to fail (or 500) at every turn.
+        (["127.0.0.1"], "http://127.0.0.1:9001/turn\x01", False),
+        (["127.0.0.1"], "http://127.0.0.1:9001/a\x7fb", False),
+        (["127.0.0.1"], "http://127.0.0.1:9001/a b", True),  # the client sends it as /a%20b
     ],
 )
 def test_the_allow_list(entries: list[str], url: str, allowed: bool) -> None:
@@ -229,6 +233,7 @@ def raising(exc: Exception) -> Callable[[httpx.Request], httpx.Response]:
         ("http://127.0.0.1:9/t?key=SECRET", raising(httpx.ReadTimeout("slow")), "timeout"),
         ("http://127.0.0.1:9/t?key=SECRET", raising(httpx.RemoteProtocolError("bad")), "failed"),
         ("http://evil.example/t?key=SECRET", lambda r: httpx.Response(200), "not_allowed"),
+        ("http://127.0.0.1:9/t\x01?key=SECRET", lambda r: httpx.Response(200), "not_allowed"),  # stored before
         (
             "http://127.0.0.1:9/t?key=SECRET",
             lambda r: httpx.Response(200, headers={"Content-Length": str(MAX_ANSWER_BYTES + 1)}),

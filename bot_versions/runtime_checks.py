@@ -59,7 +59,9 @@ def check_runtime(report: Report, document: dict[str, Any], rules: StoreRules | 
     if runtime != "flow":
         for key in FLOW_KEYS:
             if key in document:
-                report.add(key, f"{key} belongs to flow versions; a {runtime} version's logic is in its {runtime} block")
+                report.add(
+                    key, f"{key} belongs to flow versions; a {runtime} version's logic is in its {runtime} block"
+                )
         _check_block(report, runtime, document.get(runtime), rules)
 
 

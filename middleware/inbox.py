@@ -32,7 +32,9 @@ class RedisInbox:
     async def deliver(self, token: str, conversation: str, activity_json: str) -> int:
         """1 when the reply was taken, 0 when no turn of that conversation is open, -1 when its inbox is full."""
         with store_errors():
-            return int(await self._script(keys=[keys.inbox(token)], args=["deliver", conversation, activity_json, self._max]))
+            return int(
+                await self._script(keys=[keys.inbox(token)], args=["deliver", conversation, activity_json, self._max])
+            )
 
     async def close(self, token: str) -> list[str]:
         with store_errors():

@@ -64,4 +64,3 @@ def checked_state(state: Any, who: str) -> State:
 
 def _shape(who: str, problem: str) -> BotFailed:
     return BotFailed(f"{who} answered the wrong shape: {problem}", "shape")
-

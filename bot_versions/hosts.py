@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import httpx
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -39,17 +41,24 @@ class AllowList:
 
 def host_and_port(url: str) -> tuple[str, int]:
     """An http(s) URL's host (lowercase) and port (the scheme's default when not written); NotAllowed when it is no
-    such URL, or carries a user name or password."""
+    such URL, or carries a user name or password.
+
+    The URL is read by the parser of the HTTP client that will send the request (httpx), so the host checked is the
+    host called, and a URL the client cannot send (control characters, a port out of range) is refused here, when a
+    version is stored, instead of failing every turn.
+    """
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+        parsed = httpx.URL(url)
+        port = parsed.port
+    except (httpx.InvalidURL, ValueError, TypeError):
         raise NotAllowed("is not a valid URL") from None
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+    if parsed.scheme not in DEFAULT_PORTS or not parsed.host:
         raise NotAllowed("is not an http:// or https:// URL with a host")
-    if parts.username is not None or parts.password is not None:
+    if port is not None and not 0 < port < 65536:
+        raise NotAllowed("has a port outside 1-65535")
+    if parsed.userinfo:
         raise NotAllowed("must not carry a user name or password")
-    return parts.hostname.lower(), port or DEFAULT_PORTS[parts.scheme]
+    return parsed.host.lower(), port or DEFAULT_PORTS[parsed.scheme]
 
 
 def parse_entry(entry: str, setting: str) -> tuple[str, int | None]:

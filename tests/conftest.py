@@ -1,4 +1,5 @@
-"""Fixtures shared by every test package: a private redis-server, a clean client, a manual clock.
+"""Fixtures shared by every test package: a private redis-server, a clean client, a manual clock, and the upstream
+test bots (each started on first use, once per session, whichever package uses it).
 
 tests/cluster overrides only `redis_server` (a private Redis Cluster); the `redis` client fixture is this one.
 """
@@ -14,6 +15,21 @@ from gateway.redis_connection import connect
 from gateway.settings import Settings
 from tests.clock import ManualClock
 from tests.redis_servers import RedisClusterNodes, RedisServer
+from tests.upstream.fixtures import (  # noqa: F401
+    botbuilder_python,
+    dialog_bot,
+    dialog_bot_legacy,
+    dialog_bot_v2,
+    expect_replies_bot,
+    expect_replies_bot_v2,
+    fake_rasa,
+    fake_rasa_v2,
+    http_test_bot,
+    http_test_bot_signed,
+    node_greeter,
+    python_greeter,
+    upstream_logs,
+)
 
 
 @pytest.fixture(scope="session")

@@ -5,17 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from bot_versions.runtimes.upstream import Upstream
 from gateway.app import create_app
 from gateway.services import Services
 from gateway.settings import Settings
 from middleware.pipeline import Middleware
 from tests.clock import ManualClock
+
 
 @dataclass
 class Gateway:
@@ -40,8 +44,12 @@ async def running_gateway(
     clock: ManualClock | None = None,
     settings: Settings | None = None,
     middleware: Sequence[Middleware] = (),
+    upstream_client: httpx.AsyncClient | None = None,
 ) -> AsyncIterator[Gateway]:
-    """Start an app on `redis` (lifespan included) and an httpx client talking to it in process."""
+    """Start an app on `redis` (lifespan included) and an httpx client talking to it in process.
+
+    `upstream_client` is the client the gateway calls upstream bots with (say, on an httpx.MockTransport).
+    """
     announced: list[str] = []
     app = create_app(
         settings or Settings(redis_url="redis://test"),
@@ -50,10 +58,12 @@ async def running_gateway(
         middleware=middleware,
         announce=announced.append,
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
-            yield Gateway(app, http, announced)
+    upstream = Upstream if upstream_client is None else partial(Upstream, client=upstream_client)
+    with patch("gateway.app.Upstream", upstream):  # the lifespan builds the gateway's one Upstream
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+                yield Gateway(app, http, announced)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from bot_versions.problems import kind_of
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.runtimes.buttons import Buttons, chosen, offered
 from bot_versions.runtimes.env import RuntimeEnv
-from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT, Gate
+from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT
 from bot_versions.safe_json import JsonRefused, loads
 
 CHANNEL_ID = "botgate"
@@ -45,7 +45,9 @@ class ActivityRuntime:
         self.timeout = min(float(spec.get("timeout", DEFAULT_TIMEOUT_S)), env.max_timeout_s)
         self.expect_replies = spec.get("delivery") == EXPECT_REPLIES
         self.who = f"{version.bot} {version.version}"
-        self.gate = Gate(int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT)), self.who)
+        self.gate = env.upstream.gate(
+            version.bot, version.version, int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT))
+        )
 
     async def turn(self, state: State, activity: Activity, conversation: Conversation) -> TurnResult:
         """Post the message Activity and return the replies the bot sent while the turn was open."""

@@ -14,7 +14,7 @@ from bot_versions.model import BotVersion
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.runtimes.env import RuntimeEnv
 from bot_versions.runtimes.shapes import checked_state, turn_result
-from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_S, Answer, Gate
+from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_S, Answer
 
 STATE = "state"  # the gateway's state holds the bot's under this key, so "no state yet" differs from `{}`
 
@@ -32,7 +32,9 @@ class HttpRuntime:
         self.timeout = min(float(spec.get("timeout", DEFAULT_TIMEOUT_S)), env.max_timeout_s)
         self.replayable = bool(spec.get("replayable", False))
         self.who = f"{version.bot} {version.version}"
-        self.gate = Gate(int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT)), self.who)
+        self.gate = env.upstream.gate(
+            version.bot, version.version, int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT))
+        )
         self.headers = {"X-Botgate-Bot": version.bot, "X-Botgate-Version": version.version}
 
     async def turn(self, state: State, activity: Activity, conversation: Conversation) -> TurnResult:

@@ -52,7 +52,9 @@ def load_entry(entry: str, prefixes: Sequence[str]) -> Any:
             found = getattr(found, name)
     except Exception as exc:  # importing runs the module's code: whatever it raises means "cannot be imported"
         raise LookupError(f"{entry} cannot be imported: {type(exc).__name__}: {exc}") from None
-    if not callable(getattr(found, "turn", None)) and callable(found):
+    # A class has `turn` too, as a plain function: it is made into an instance like any factory, or `turn` would be
+    # called unbound, with the state as `self`.
+    if inspect.isclass(found) or (not callable(getattr(found, "turn", None)) and callable(found)):
         try:
             found = found()
         except Exception as exc:
@@ -115,7 +117,9 @@ class PythonRuntime:
 
 
 def _checked(result: TurnResult, who: str) -> TurnResult:
-    if not isinstance(result.done, bool) or not all(_is_reply(r) for r in result.replies):
+    replies = result.replies
+    # Anything can be passed to TurnResult: a bot's bug is its failed turn, never the gateway's 500.
+    if not isinstance(replies, list | tuple) or not isinstance(result.done, bool) or not all(map(_is_reply, replies)):
         raise BotFailed(f"{who} answered the wrong shape: a TurnResult of Reply objects and a bool `done`", "shape")
     problem = replies_problem(result.replies)
     if problem is not None:
@@ -127,5 +131,6 @@ def _is_reply(reply: Any) -> bool:
     return (
         isinstance(reply, Reply)
         and isinstance(reply.text, str)
+        and isinstance(reply.choices, list | tuple)
         and all(isinstance(choice, str) for choice in reply.choices)
     )

@@ -19,7 +19,7 @@ from bot_versions.problems import kind_of
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.runtimes.buttons import Buttons, chosen, offered
 from bot_versions.runtimes.env import RuntimeEnv
-from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT, Gate
+from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -36,7 +36,9 @@ class RasaRuntime:
         self.url: str = spec["url"]
         self.timeout = min(float(spec.get("timeout", DEFAULT_TIMEOUT_S)), env.max_timeout_s)
         self.who = f"{version.bot} {version.version}"
-        self.gate = Gate(int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT)), self.who)
+        self.gate = env.upstream.gate(
+            version.bot, version.version, int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT))
+        )
 
     async def turn(self, state: State, activity: Activity, conversation: Conversation) -> TurnResult:
         """Send the message (a chosen button as its payload); Rasa's messages as replies."""

@@ -11,9 +11,11 @@ never the URL's path or query (they may carry keys). The gateway never retries a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,6 +72,20 @@ class Upstream:
         limits = httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS)
         self._client = client or httpx.AsyncClient(follow_redirects=False, trust_env=False, limits=limits)
         self._max_bytes = max_bytes
+        # Runtimes keep their gate alive; a version no runtime uses any more lets go of its entry.
+        self._gates: weakref.WeakValueDictionary[tuple[str, str], Gate] = weakref.WeakValueDictionary()
+
+    def gate(self, bot: str, version: str, limit: int) -> Gate:
+        """The bound on one version's calls in flight in this process, shared by every runtime built for it.
+
+        A version's runtime may be built more than once (turns missing the catalog's cache together, or a runtime
+        evicted from it while its turns still run): a gate per runtime object would let each of them make `limit`
+        calls. Versions are immutable, so every runtime of one version asks for the same limit.
+        """
+        gate = self._gates.get((bot, version))
+        if gate is None:
+            gate = self._gates[(bot, version)] = Gate(limit, f"{bot} {version}")
+        return gate
 
     async def post(
         self, url: str, payload: Any, *, timeout: float, who: str, headers: Mapping[str, str] | None = None
@@ -85,14 +101,17 @@ class Upstream:
         if self._secret is not None:
             sent[SIGNATURE_HEADER] = sign(self._secret, body)
         try:
-            request = self._client.build_request("POST", url, content=body, headers=sent, timeout=timeout)
-            response = await self._client.send(request, stream=True)
-            try:
-                data = await self._read(response, who)
-            finally:
-                await response.aclose()
+            # httpx's timeout bounds each step (connect, each read); the turn's lock needs a bound on the whole call, or
+            # a bot trickling its answer a byte at a time could hold the user's conversation past the lock's lease.
+            async with asyncio.timeout(timeout):
+                request = self._client.build_request("POST", url, content=body, headers=sent, timeout=timeout)
+                response = await self._client.send(request, stream=True)
+                try:
+                    data = await self._read(response, who)
+                finally:
+                    await response.aclose()
         # `from None` everywhere: httpx's messages carry the whole URL, query included
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             raise BotFailed(f"{who} did not answer within {timeout:g} s", "timeout") from None
         except httpx.ConnectError:
             raise BotFailed(f"{who} refused the connection", "refused") from None

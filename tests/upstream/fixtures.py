@@ -11,7 +11,7 @@ conversation ids (or senders) instead of resetting them. For other labels, start
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,9 @@ from tests.processes import ServerProcess
 from tests.upstream.botbuilder_env import botbuilder_python as build_botbuilder_python
 
 HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parent.parent / "bot_versions" / "examples" / "upstream"
 UPSTREAM_SECRET = "upstream-test-secret"  # what `http_test_bot_signed` checks signatures with
+GREETER_SECRET = "greeter-test-secret"  # what the example greeters check signatures with
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,24 @@ def http_test_bot_command(secret: str | None = None) -> list[str]:
     return [sys.executable, "-m", "tests.upstream.http_test_bot", *(["--secret", secret] if secret else [])]
 
 
+def greeter_command(language: str) -> list[str]:
+    """The shipped example http greeter in `language` (python or node); it reads BOTGATE_UPSTREAM_SECRET."""
+    if language == "python":
+        return [sys.executable, str(EXAMPLES / "python" / "greeter.py")]
+    return ["node", str(EXAMPLES / "node" / "greeter.js")]
+
+
 @contextmanager
 def running(
-    command: Sequence[str], log_path: Path, endpoint_path: str, label: str | None = None, secret: str | None = None
+    command: Sequence[str],
+    log_path: Path,
+    endpoint_path: str,
+    label: str | None = None,
+    secret: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[RunningBot]:
     """Start `command` (which serves `/healthz`), yield it as a RunningBot, and stop it whatever happens."""
-    server = ServerProcess(command, {}, log_path).start()
+    server = ServerProcess(command, env or {}, log_path).start()
     try:
         yield RunningBot(server.url, server.url + endpoint_path, log_path, label, secret)
     finally:
@@ -142,3 +156,24 @@ def http_test_bot_signed(upstream_logs: Path) -> Iterator[RunningBot]:
     command = http_test_bot_command(UPSTREAM_SECRET)
     with running(command, upstream_logs / "http-test-bot-signed.log", "/echo", secret=UPSTREAM_SECRET) as bot:
         yield bot
+
+
+def _greeter(language: str, label: str, logs: Path) -> Iterator[RunningBot]:
+    # The example greeters answer GET /healthz like the test bots; an explicit secret, whatever the runner's env says.
+    env = {"BOTGATE_UPSTREAM_SECRET": GREETER_SECRET}
+    with running(
+        greeter_command(language), logs / f"greeter-{language}.log", "/turn", label, GREETER_SECRET, env
+    ) as bot:
+        yield bot
+
+
+@pytest.fixture(scope="session")
+def python_greeter(upstream_logs: Path) -> Iterator[RunningBot]:
+    """The shipped Python example greeter (label `Python`, as its greeting says), checking GREETER_SECRET."""
+    yield from _greeter("python", "Python", upstream_logs)
+
+
+@pytest.fixture(scope="session")
+def node_greeter(upstream_logs: Path) -> Iterator[RunningBot]:
+    """The shipped Node.js example greeter (label `Node`), checking GREETER_SECRET."""
+    yield from _greeter("node", "Node", upstream_logs)

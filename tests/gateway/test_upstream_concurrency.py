@@ -62,12 +62,13 @@ async def test_a_slow_bot_gets_its_bound_the_excess_503_nothing_lost_and_other_b
     for r in answers.values():
         if r.status_code == 503:
             assert r.headers["Retry-After"] == "1" and r.json()["error"]["code"] == "unavailable"
-    # Every key the load wrote belongs to a user answered 200 (their session's keys, their user index), or counts;
-    # the only others are the bystander's.
+    # Every key the load wrote belongs to a user answered 200 (their session's keys, their user index), or counts
+    # (active counters, per-minute health and its write ids); the only others are the bystander's.
     owned = {SessionKeys.of("slow", "rest", user).tag for user in ok}
     shared = {keys.active_counts("slow"), keys.counted_sessions("slow")}
     indexes = {keys.user_sessions("slow", user) for user in ok}
     bystanders = {SessionKeys.of("echo", "rest", "bystander").tag, "{echo}"}
     for key in {k.decode() for k in set(await redis.keys("*")) - before}:
-        assert key in shared or key in indexes or any(tag in key for tag in owned | bystanders), key
+        health = key.startswith(("bg:h:{slow}", "bg:k:{slow}", "bg:h:{echo}", "bg:k:{echo}"))
+        assert key in shared or key in indexes or health or any(tag in key for tag in owned | bystanders), key
     assert {tag.decode() for tag in await redis.hkeys(keys.counted_sessions("slow"))} == owned

@@ -125,5 +125,5 @@ def _decode(response: httpx.Response, body: bytes, where: str) -> Any:
         text = body.decode(response.charset_encoding or "utf-8", errors="replace")
     except LookupError:
         text = body.decode("utf-8", errors="replace")
-    # a charset such as utf-16 decodes lone surrogates as they are; no store or log can carry one
+    # a charset such as utf-7 or unicode_escape can spell a lone surrogate; no store or log can carry one
     return SURROGATE.sub("\ufffd", text)

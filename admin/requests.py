@@ -14,6 +14,7 @@ from starlette.requests import Request
 from bot_versions.documents import parse_document
 from bot_versions.errors import Invalid, NotFound
 from bot_versions.model import InFlight, canonical_version, is_valid_bot_name
+from bot_versions.problems import short
 from gateway.channels.body import read_body
 from middleware.receive import MAX_ID
 
@@ -25,7 +26,7 @@ def url_bot(request: Request) -> str:
     """The bot named in the URL; a name no bot can have is simply not found."""
     bot: str = request.path_params["bot"]
     if not is_valid_bot_name(bot):
-        raise NotFound(f"there is no bot named {bot!r} (bot names are lowercase slugs such as greeter)")
+        raise NotFound(f"there is no bot named {short(bot)} (bot names are lowercase slugs such as greeter)")
     return bot
 
 
@@ -35,7 +36,7 @@ def url_version(request: Request) -> str:
     try:
         return canonical_version(text)
     except ValueError:
-        raise NotFound(f"there is no version {text!r} (versions look like 1.0.0 or 2.1.0rc1)") from None
+        raise NotFound(f"there is no version {short(text)} (versions look like 1.0.0 or 2.1.0rc1)") from None
 
 
 def url_user(request: Request) -> str:
@@ -80,7 +81,7 @@ def in_flight_of(data: Any) -> InFlight:
     if value not in IN_FLIGHT:
         raise Invalid(
             "in_flight must be drain or reset",
-            details=[problem("in_flight", f"must be one of {', '.join(IN_FLIGHT)}, not {value!r}")],
+            details=[problem("in_flight", f"must be one of {', '.join(IN_FLIGHT)}, not {short(value)}")],
         )
     return InFlight(value)
 
@@ -92,6 +93,7 @@ def version_text(value: Any, path: str, problems: list[dict[str, str]]) -> str |
         return None
     try:
         return canonical_version(value)
-    except ValueError as exc:
-        problems.append(problem(path, str(exc)))
+    except ValueError:
+        # our own words: the parser's message repeats the whole value, however long
+        problems.append(problem(path, f"{short(value)} is not a version (versions look like 2.1.0 or 2.1.0rc1)"))
         return None

@@ -10,6 +10,7 @@ from packaging.version import Version
 from admin.requests import fields_of, problem, version_text
 from bot_versions.errors import Invalid
 from bot_versions.model import Status
+from bot_versions.problems import short
 from bot_versions.state import BotState, Canary, Rollout
 from middleware.routing import BUCKETS
 
@@ -89,15 +90,20 @@ def _published(value: Any, path: str, state: BotState, problems: Problems) -> st
 
 def _percent(value: Any, problems: Problems) -> float | None:
     path = "canary.percent"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    # math.isfinite only for floats: given an int it makes a float of it, which overflows past 1e308
+    if isinstance(value, float):
+        number = math.isfinite(value)
+    else:
+        number = isinstance(value, int) and not isinstance(value, bool)
+    if not number:
         problems.append(problem(path, "is required: a number from 0 to 100 (decimals allowed, e.g. 0.5)"))
         return None
     if not 0 <= value <= 100:
-        problems.append(problem(path, f"must be from 0 to 100, not {value}"))
+        problems.append(problem(path, f"must be from 0 to 100, not {short(value)}"))
         return None
     steps = value * STEPS
     if abs(steps - round(steps)) > 1e-6:
-        problems.append(problem(path, f"{value} is finer than the canary's resolution of {1 / STEPS} percent"))
+        problems.append(problem(path, f"{short(value)} is finer than the canary's resolution of {1 / STEPS} percent"))
         return None
     return float(value)
 

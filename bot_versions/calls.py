@@ -10,15 +10,17 @@ the host, never the path or query, which may carry keys.
 from __future__ import annotations
 
 import asyncio
-import json
-import math
+import re
 from collections.abc import Collection
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
+from bot_versions import safe_json
+
 MAX_RESPONSE_BYTES = 64 * 1024
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -111,24 +113,17 @@ def _parse_entry(entry: str) -> tuple[str, int | None]:
 
 
 def _decode(response: httpx.Response, body: bytes, where: str) -> Any:
+    """A JSON answer's value (read by the one safe parser), or any other answer's text."""
     media_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type == "application/json" or media_type.endswith("+json"):
         try:
-            return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
-        except ValueError:
+            return safe_json.loads(body)
+        except safe_json.JsonRefused:
+            # the flow's on_error path; what was wrong with the answer is no business of the user's
             raise CallFailed(f"{where} answered JSON that could not be read") from None
     try:
-        return body.decode(response.charset_encoding or "utf-8", errors="replace")
+        text = body.decode(response.charset_encoding or "utf-8", errors="replace")
     except LookupError:
-        return body.decode("utf-8", errors="replace")
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is too large")
-    return value
+        text = body.decode("utf-8", errors="replace")
+    # a charset such as utf-7 or unicode_escape can spell a lone surrogate; no store or log can carry one
+    return SURROGATE.sub("\ufffd", text)

@@ -10,13 +10,17 @@ data (which is what makes "the same document as JSON or YAML is the same content
   drop a step;
 - timestamps stay strings, and values with no JSON equivalent (`!!binary`, `!!set`, NaN,
   infinities) are refused;
-- nesting deeper than `MAX_DEPTH` is refused, so nothing downstream recurses without bound.
+- nesting deeper than `MAX_DEPTH` is refused, so nothing downstream recurses without bound;
+- lone surrogates (JSON `"\\ud800"`, YAML `"\\ud800"` in a double-quoted scalar) and integers of more than
+  100 digits are refused, as `safe_json` refuses them: no store, log or float can carry them.
+
+JSON is read by `safe_json`, the parser every body goes through.
 """
 
 from __future__ import annotations
 
-import json
 import math
+import re
 from typing import Any
 
 import yaml
@@ -24,15 +28,25 @@ from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from bot_versions import safe_json
 from bot_versions.errors import BadRequest
+from bot_versions.problems import short
 
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml"})
 MAX_DEPTH = 64
 MERGE_TAG = "tag:yaml.org,2002:merge"
+MAX_INT = 10**safe_json.MAX_INT_DIGITS  # integers must be smaller (in size) than this, as in JSON
+# Any integer under MAX_INT fits in this many characters in every base YAML allows (binary is the longest).
+MAX_INT_TEXT = 4 * safe_json.MAX_INT_DIGITS
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+NOT_FINITE = "numbers must be finite: NaN, infinities and overflowing numbers are not accepted"
+TOO_LONG_INT = f"integers may have at most {safe_json.MAX_INT_DIGITS} digits"
 
 
 def parse_document(body: bytes, content_type: str | None) -> Any:
     """Parse a body as YAML when its content type is a YAML one, otherwise as JSON; raise BadRequest when unreadable."""
+    if not is_yaml(content_type):
+        return _load_json(body)
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -40,7 +54,7 @@ def parse_document(body: bytes, content_type: str | None) -> Any:
     if not text.strip():
         raise BadRequest("empty document; expected JSON or YAML")
     try:
-        document = _load_yaml(text) if is_yaml(content_type) else _load_json(text)
+        document = _load_yaml(text)
     except RecursionError:
         raise BadRequest(f"document is nested too deeply (at most {MAX_DEPTH} levels)") from None
     _check_plain_data(document)
@@ -54,24 +68,14 @@ def is_yaml(content_type: str | None) -> bool:
     return content_type.split(";", 1)[0].strip().lower() in YAML_TYPES
 
 
-def _load_json(text: str) -> Any:
+def _load_json(body: bytes) -> Any:
+    if not body.strip():
+        raise BadRequest("empty document; expected JSON or YAML")
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise BadRequest(f"not valid JSON: duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _refuse_constant(name: str) -> Any:
-    raise BadRequest(f"not valid JSON: {name} is not a JSON number")
+        # safe_json refuses all that _check_plain_data does for YAML: the value needs no second walk
+        return safe_json.loads(body, max_depth=MAX_DEPTH, unique_keys=True)
+    except safe_json.JsonRefused as exc:
+        raise BadRequest(exc.message) from None
 
 
 def _load_yaml(text: str) -> Any:
@@ -84,6 +88,9 @@ def _load_yaml(text: str) -> Any:
         raise BadRequest(f"not valid YAML: {exc.problem or exc.context}{where}") from None
     except yaml.YAMLError as exc:
         raise BadRequest(f"not valid YAML: {exc}") from None
+    except (ValueError, LookupError, TypeError):
+        # PyYAML's constructors fail so on a scalar that does not fit its explicit tag (`!!int x`, `!!bool x`, `!!int`)
+        raise BadRequest("not valid YAML: a value does not fit its tag (such as !!int x or !!bool maybe)") from None
 
 
 class _Loader(yaml.SafeLoader):
@@ -96,6 +103,8 @@ class _Loader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, MappingNode):  # `!!map x`, `!!set x`: PyYAML's own check says what was expected
+            return super().construct_mapping(node, deep=deep)
         seen: set[str] = set()
         for key_node, _ in node.value:
             if key_node.tag == MERGE_TAG:
@@ -103,12 +112,26 @@ class _Loader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 raise ConstructorError(
-                    None, None, f"keys must be text, not {key!r}; quote the key", key_node.start_mark
+                    None, None, f"keys must be text, not {short(key)}; quote the key", key_node.start_mark
                 )
             if key in seen:
-                raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+                raise ConstructorError(None, None, f"duplicate key {short(key)}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        # refused before converting: past 4300 digits int() raises ValueError, and a long base-60 number is slow
+        if len(str(node.value).replace("_", "")) > MAX_INT_TEXT:
+            raise ConstructorError(None, None, TOO_LONG_INT, node.start_mark)
+        value: int = super().construct_yaml_int(node)
+        return value
+
+    def construct_yaml_float(self, node: ScalarNode) -> float:
+        try:
+            value: float = super().construct_yaml_float(node)
+        except OverflowError:  # a long base-60 float (`1:00:...:00.5`) multiplies past what a float holds
+            raise ConstructorError(None, None, NOT_FINITE, node.start_mark) from None
+        return value
 
 
 def _timestamp_as_text(loader: _Loader, node: ScalarNode) -> str:
@@ -116,20 +139,27 @@ def _timestamp_as_text(loader: _Loader, node: ScalarNode) -> str:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
 
 
 def _check_plain_data(document: Any) -> None:
-    # iterative, so a deep document cannot exhaust the stack here
-    stack: list[tuple[Any, int]] = [(document, 1)]
+    """What YAML can give that JSON data cannot hold, or that safe_json would refuse, refused the same way."""
+    # iterative, so a deep document cannot exhaust the stack here; only arrays and objects count as levels
+    stack: list[tuple[Any, int]] = [(document, 0)]
     while stack:
         value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise BadRequest(f"document is nested too deeply (at most {MAX_DEPTH} levels)")
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
+        if isinstance(value, (dict, list)):
+            if depth + 1 > MAX_DEPTH:
+                raise BadRequest(f"document is nested too deeply (at most {MAX_DEPTH} levels)")
+            items = [*value, *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+        elif isinstance(value, str):
+            if SURROGATE.search(value):
+                raise BadRequest(safe_json.LONE_SURROGATE)
         elif isinstance(value, float) and not math.isfinite(value):
-            raise BadRequest("numbers must be finite: NaN, infinities and overflowing numbers are not accepted")
-        elif value is not None and not isinstance(value, (str, int, float)):
+            raise BadRequest(NOT_FINITE)
+        elif isinstance(value, int) and not -MAX_INT < value < MAX_INT:
+            raise BadRequest(TOO_LONG_INT)
+        elif value is not None and not isinstance(value, (int, float)):
             raise BadRequest(f"{type(value).__name__} values are not accepted; a document is plain JSON data")

@@ -136,6 +136,10 @@ def listing(names: Iterable[Any]) -> str:
 
 
 def short(value: Any) -> str:
-    """A value as a message quotes it, cut to a readable length."""
-    text = repr(value)
+    """A value as a message quotes it, cut to a readable length; never fails, and always encodable as UTF-8."""
+    try:
+        # repr writes a lone surrogate as an escape (`'\\ud800'`), so the text can always be encoded
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int past Python's int-string limit, or a value nested past the stack
+        return f"<{kind_of(value)} too large to show>"
     return text if len(text) <= 40 else text[:37] + "..."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,10 +37,30 @@ def status_of(exc: errors.BotgateError) -> int:
     return 500
 
 
+class ErrorResponse(JSONResponse):
+    """A JSON error that always renders: an answer about a failure must not fail in turn.
+
+    ASCII with escapes is valid JSON for every client and cannot fail to encode (a lone surrogate in a message is
+    written `\\ud800`); values JSON cannot hold become text, and details that cannot be written at all (NaN, a
+    cycle) are dropped rather than losing the error.
+    """
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return _ascii_json(content)
+        except (ValueError, RecursionError):
+            error = content["error"]
+            return _ascii_json({"error": {"code": error["code"], "message": error["message"], "details": None}})
+
+
+def _ascii_json(content: Any) -> bytes:
+    return json.dumps(content, ensure_ascii=True, allow_nan=False, default=str, separators=(",", ":")).encode("ascii")
+
+
 def error_response(
     status: int, code: str, message: str, details: Any = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse(
+    return ErrorResponse(
         {"error": {"code": code, "message": message, "details": details}}, status_code=status, headers=headers
     )
 

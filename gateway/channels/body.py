@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
+from bot_versions import safe_json
 from bot_versions.errors import BadRequest, TooLarge
 
 MAX_BODY = 64 * 1024
@@ -27,11 +27,9 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     return b"".join(chunks)
 
 
-def parse_json(body: bytes) -> Any:
-    """Decode a JSON body, or 400 saying why it is not JSON."""
+def parse_json(body: bytes | str, what: str = "the body") -> Any:
+    """Decode a JSON body with the one safe parser, or 400 saying why it cannot be read."""
     try:
-        return json.loads(body)
-    except UnicodeDecodeError:
-        raise BadRequest("the body is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        return safe_json.loads(body)
+    except safe_json.JsonRefused as exc:
+        raise BadRequest(f"{what} cannot be read: {exc.message}") from None

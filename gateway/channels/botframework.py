@@ -5,16 +5,22 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot_versions.errors import Invalid
 from bot_versions.runtime import Activity
 from gateway.channels.body import parse_json, read_body
 from gateway.channels.botframework_auth import OPENID_URL, ChannelAuth, SigningKeys
-from gateway.channels.botframework_connector import Connector, token_url_for
+from gateway.channels.botframework_connector import (
+    Connector,
+    ServiceUrl,
+    activity_json,
+    parse_service_url,
+    token_url_for,
+)
 from gateway.channels.fields import object_or_422, raise_problems, string_problems
 from gateway.channels.rest import version_header
 from gateway.services import services
@@ -63,10 +69,11 @@ def is_loopback(host: str) -> bool:
 
 def service_url_problem(url: str, open_endpoint: bool) -> str | None:
     """Why replies cannot be POSTed to `url`, if they cannot."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an http or https URL"
-    if open_endpoint and not is_loopback(parts.hostname):
+    try:
+        service = parse_service_url(url)
+    except ValueError as exc:
+        return str(exc)
+    if open_endpoint and not is_loopback(service.hostname):
         # Without auth anyone could make the gateway POST anywhere; the Emulator's connector is on this machine.
         return (
             "must be on this machine while the endpoint runs without auth (no BOTGATE_MSAPP_ID/PASSWORD); "
@@ -75,8 +82,8 @@ def service_url_problem(url: str, open_endpoint: bool) -> str | None:
     return None
 
 
-def check_message(data: dict[str, Any], expect_replies: bool, open_endpoint: bool) -> None:
-    """422 listing every field a message activity lacks or has wrong."""
+def check_message(data: dict[str, Any], expect_replies: bool, open_endpoint: bool) -> ServiceUrl | None:
+    """Where replies go (None: in the response body), or 422 listing every field the activity lacks or has wrong."""
     problems = string_problems(data, MESSAGE_FIELDS)
     for part, required in (("from", True), ("conversation", True), ("recipient", False)):
         value = data.get(part)
@@ -90,6 +97,7 @@ def check_message(data: dict[str, Any], expect_replies: bool, open_endpoint: boo
     elif isinstance(service_url, str) and (problem := service_url_problem(service_url, open_endpoint)):
         problems.append({"path": "serviceUrl", "message": problem})
     raise_problems(problems, "the activity has missing or wrong fields")
+    return None if expect_replies else parse_service_url(data["serviceUrl"])
 
 
 def activity_of(bot: str, data: dict[str, Any], now_ms: int) -> Activity:
@@ -106,18 +114,32 @@ def activity_of(bot: str, data: dict[str, Any], now_ms: int) -> Activity:
     )
 
 
-def reply_activity(bot: str, inbound: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
-    """A reply as a Bot Framework message activity; choices become imBack suggested actions."""
+def reply_envelope(bot: str, inbound: dict[str, Any]) -> dict[str, Any]:
+    """Every field of the reply activities but text and actions, made and checked before the turn runs.
+
+    The inbound activity's accounts are echoed as they came: a value that could not be written back out would
+    otherwise fail the answer after the turn was saved. After safe_json none can fail; this keeps it so.
+    """
     out: dict[str, Any] = {
         "type": "message",
         "from": inbound.get("recipient") or {"id": bot},
         "recipient": inbound["from"],
         "conversation": inbound["conversation"],
         "replyToId": inbound["id"],
-        "text": reply["text"],
     }
     if inbound.get("channelId"):
         out["channelId"] = inbound["channelId"]
+    try:
+        activity_json(out)
+    except (ValueError, TypeError, RecursionError):
+        problem = {"path": "", "message": "recipient, from, conversation and channelId must be plain JSON data"}
+        raise Invalid("the activity cannot be answered", details=[problem]) from None
+    return out
+
+
+def reply_activity(envelope: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
+    """A reply as a Bot Framework message activity; choices become imBack suggested actions."""
+    out = {**envelope, "text": reply["text"]}
     if reply.get("choices"):
         out["suggestedActions"] = {
             "actions": [{"type": "imBack", "title": label, "value": label} for label in reply["choices"]]
@@ -137,13 +159,15 @@ async def post_activity(request: Request) -> Response:
     if data["type"] != "message":
         # conversationUpdate, typing, ...: acknowledged so the channel does not retry, and otherwise ignored.
         return JSONResponse({"activities": []}) if expect_replies else Response(status_code=200)
-    check_message(data, expect_replies, open_endpoint=bf.auth is None)
+    service = check_message(data, expect_replies, open_endpoint=bf.auth is None)
     bot = request.path_params["bot"]
+    envelope = reply_envelope(bot, data)  # everything that can be refused is refused before the turn saves
     response = (await gw.runner.handle(activity_of(bot, data, gw.clock()))).response()
-    replies = [reply_activity(bot, data, reply) for reply in response["replies"]]
-    if expect_replies:
-        return JSONResponse({"activities": replies}, headers=version_header(response))
-    await bf.connector.reply(data["serviceUrl"], data["conversation"]["id"], data["id"], replies)
+    replies = [reply_activity(envelope, reply) for reply in response["replies"]]
+    if service is None:
+        body = activity_json({"activities": replies})  # ASCII with escapes: cannot fail, whatever the texts hold
+        return Response(body, media_type="application/json", headers=version_header(response))
+    await bf.connector.reply(service, data["conversation"]["id"], data["id"], replies)
     return Response(status_code=200, headers=version_header(response))
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import json
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from bot_versions import safe_json
 from bot_versions.errors import Unavailable
 
 TOKEN_URL = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
@@ -20,15 +25,89 @@ def token_url_for(tenant_id: str | None) -> str:
     if tenant_id is None:
         return TOKEN_URL
     return f"https://login.microsoftonline.com/{quote(tenant_id, safe='')}/oauth2/v2.0/token"
+
+
 SCOPE = "https://api.botframework.com/.default"
 TIMEOUT_S = 10.0
 TOKEN_MARGIN_S = 300  # renew a little before expiry, so a token never lapses between fetch and use
 
+# The whole of a serviceUrl the gateway accepts: scheme, host, optional port, and a path of plain segments. No
+# userinfo, query, fragment, percent-encoding, backslash or space can match, so none can turn the fixed suffix
+# into a query string, point the request at another host, or be read differently by the HTTP client.
+SERVICE_URL = re.compile(
+    r"(?P<scheme>https?)://(?P<host>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<path>(?:/[a-z0-9._~-]+)*)/?",
+    re.IGNORECASE | re.ASCII,
+)
+LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE | re.ASCII)
 
-def reply_url(service_url: str, conversation: str, activity: str) -> str:
+
+@dataclass(frozen=True)
+class ServiceUrl:
+    """A validated serviceUrl in parts: replies go to `{base}/v3/conversations/...` and nowhere else."""
+
+    scheme: str  # http or https
+    host: str  # a DNS name or an IPv4 address, or an IPv6 address in brackets; lowercase
+    port: int | None
+    path: str  # "" or "/segment/..." without a trailing slash
+
+    @property
+    def hostname(self) -> str:
+        """The host without IPv6 brackets, as address checks take it."""
+        return self.host.strip("[]")
+
+    @property
+    def base(self) -> str:
+        port = "" if self.port is None else f":{self.port}"
+        return f"{self.scheme}://{self.host}{port}{self.path}"
+
+
+def parse_service_url(url: str) -> ServiceUrl:
+    """The parts of a serviceUrl; ValueError saying what is accepted when it is anything else."""
+    match = SERVICE_URL.fullmatch(url)
+    if match is None:
+        raise ValueError(
+            "must be an http or https URL of a host, an optional port and a path of letters, digits and -._~ "
+            "(no user, query, fragment or percent-encoding)"
+        )
+    host, port = match["host"].lower(), match["port"]
+    if not _valid_host(host):
+        raise ValueError("must name a host: a DNS name, an IPv4 address or an IPv6 address in brackets")
+    if port is not None and not 0 < int(port) < 65536:
+        raise ValueError("must have a port from 1 to 65535")
+    segments = match["path"].split("/")[1:]
+    if any(segment in (".", "..") for segment in segments):
+        raise ValueError("must have a path without . or .. segments")
+    return ServiceUrl(match["scheme"].lower(), host, None if port is None else int(port), match["path"])
+
+
+def _valid_host(host: str) -> bool:
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return False
+        return True
+    labels = host.split(".")
+    if labels[-1].isdigit() or labels[-1].startswith("0x"):
+        # numbers are an IPv4 address, written in full: resolvers read `127.1` or `0x7f000001` as addresses too
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    return len(host) <= 253 and all(LABEL.fullmatch(label) for label in labels)
+
+
+def reply_url(service: ServiceUrl, conversation: str, activity: str) -> str:
     """`{serviceUrl}/v3/conversations/{conversation}/activities/{activity}`, ids percent-encoded."""
     conversation, activity = quote(conversation, safe=""), quote(activity, safe="")
-    return f"{service_url.rstrip('/')}/v3/conversations/{conversation}/activities/{activity}"
+    return f"{service.base}/v3/conversations/{conversation}/activities/{activity}"
+
+
+def activity_json(value: Any) -> bytes:
+    """Activities as JSON: ASCII with escapes, which every client reads and which no text can fail to encode."""
+    return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 class Connector:
@@ -39,25 +118,27 @@ class Connector:
         credentials: tuple[str, str] | None,
         token_url: str = TOKEN_URL,
         clock: Callable[[], float] = time.monotonic,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.credentials = credentials
         self.token_url = token_url
         self.clock = clock
+        self.transport = transport  # None: the network; tests record requests with their own
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
 
-    async def reply(self, service_url: str, conversation: str, activity: str, replies: list[dict[str, Any]]) -> None:
+    async def reply(self, service: ServiceUrl, conversation: str, activity: str, replies: list[dict[str, Any]]) -> None:
         """POST each reply in order; 503 when any cannot be delivered (the channel retries, duplicates run once)."""
-        url = reply_url(service_url, conversation, activity)
+        url = reply_url(service, conversation, activity)
         try:
             # A client per delivery: channels have no shutdown hook that could close a shared one.
-            async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
-                headers = await self._headers(http)
+            async with httpx.AsyncClient(timeout=TIMEOUT_S, transport=self.transport) as http:
+                headers = {**await self._headers(http), "Content-Type": "application/json"}
                 for reply in replies:
-                    (await http.post(url, json=reply, headers=headers)).raise_for_status()
+                    (await http.post(url, content=activity_json(reply), headers=headers)).raise_for_status()
         except httpx.HTTPError as exc:
-            raise Unavailable(f"could not deliver the replies to {service_url}: {exc}") from None
+            raise Unavailable(f"could not deliver the replies to {service.base}: {exc}") from None
 
     async def _headers(self, http: httpx.AsyncClient) -> dict[str, str]:
         if self.credentials is None:
@@ -71,7 +152,7 @@ class Connector:
     async def _fetch_token(self, http: httpx.AsyncClient, app_id: str, password: str) -> tuple[str, float]:
         form = {"grant_type": "client_credentials", "client_id": app_id, "client_secret": password, "scope": SCOPE}
         try:
-            body = (await http.post(self.token_url, data=form)).raise_for_status().json()
+            body = safe_json.loads((await http.post(self.token_url, data=form)).raise_for_status().content)
             return str(body["access_token"]), float(body.get("expires_in", 3600))
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             raise Unavailable(

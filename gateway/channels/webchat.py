@@ -69,9 +69,10 @@ def read_frame(message: Mapping[str, Any]) -> dict[str, Any]:
     text = message.get("text")
     if text is None:
         raise BadRequest('frames must be JSON text, like {"text": "hi"}; got a binary frame')
-    if len(text.encode("utf-8")) > MAX_BODY:
+    # surrogatepass: measuring must not fail; the parser refuses a lone surrogate with a 400 just below
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BODY:
         raise TooLarge(f"the frame is over {MAX_BODY} bytes; at most {MAX_BODY} are accepted")
-    data = object_or_422(parse_json(text.encode("utf-8")))
+    data = object_or_422(parse_json(text, "the frame"))
     raise_problems(string_problems(data, FRAME_FIELDS), "the frame has missing or wrong fields")
     return data
 

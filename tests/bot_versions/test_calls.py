@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot_versions.calls import CallFailed, HttpCaller
 
@@ -159,3 +161,47 @@ async def test_aclose_leaves_a_given_client_open() -> None:
     owned = HttpCaller([])
     await owned.aclose()
     assert owned._client.is_closed
+
+
+surrogate_escapes = st.integers(0xD800, 0xDFFF).map(lambda c: f"\\u{c:04x}")
+hostile_answers = st.one_of(
+    st.integers(101, 6000).map(lambda n: f'{{"zip": {"9" * n}}}'),
+    st.integers(65, 30_000).map(lambda n: "[" * n + "]" * n),
+    st.integers(65, 10_000).map(lambda n: '{"a":' * n + "1" + "}" * n),
+    st.sampled_from(['{"x": 1e400}', '{"x": NaN}', "[-Infinity]", "9" * 400 + ".0"]),
+    surrogate_escapes.map(lambda s: f'{{"town": "a{s}b"}}'),
+    surrogate_escapes.map(lambda s: f'{{"{s}": 1}}'),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(answer=hostile_answers, media_type=st.sampled_from(["application/json", "application/problem+json"]))
+async def test_json_answers_the_parser_refuses_fail_the_call(answer: str, media_type: str) -> None:
+    """Deep nesting, long integers, overflowing numbers and lone surrogates in a JSON answer are a CallFailed."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=answer.encode(), headers={"content-type": media_type})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(CallFailed, match=r"^GET to zip\.example answered JSON that could not be read$"):
+            await HttpCaller(["zip.example"], client=client)("GET", "http://zip.example/x", 1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    text=st.text(st.sampled_from("abc XYZ.,!é"), max_size=20),
+    surrogate=st.integers(0xD800, 0xDFFF),
+    charset=st.sampled_from(["unicode_escape", "raw_unicode_escape", "utf-7"]),
+)
+async def test_text_answers_never_carry_a_lone_surrogate(text: str, surrogate: int, charset: str) -> None:
+    """A text answer in a charset that can spell a lone surrogate gets U+FFFD in its place."""
+    spelled = chr(surrogate).encode(charset, "surrogatepass") if charset == "utf-7" else f"\\u{surrogate:04x}".encode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = text.encode(charset) + spelled
+        return httpx.Response(200, content=body, headers={"content-type": f"text/plain; charset={charset}"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        answer = await HttpCaller(["zip.example"], client=client)("GET", "http://zip.example/x", 1)
+    answer.encode("utf-8")
+    assert answer.endswith("\ufffd")

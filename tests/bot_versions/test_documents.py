@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot_versions.documents import MAX_DEPTH, is_yaml, parse_document
 from bot_versions.errors import BadRequest
@@ -120,3 +125,69 @@ def test_accepts_nesting_up_to_the_limit() -> None:
     """A document exactly MAX_DEPTH levels deep is accepted."""
     body = b"[" * MAX_DEPTH + b"]" * MAX_DEPTH
     assert parse_document(body, None) is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (b'{"a": "\\ud800"}', None, "lone surrogates"),
+        (b'{"\\udfff": 1}', None, "lone surrogates"),
+        (b'{"a": ' + b"9" * 5000 + b"}", None, "integers may have at most 100 digits"),
+        (b'{"a": ' + b"9" * 101 + b"}", None, "integers may have at most 100 digits"),
+        ('{"a": 1}'.encode("utf-16"), None, "not UTF-8"),
+        ('{"a": 1}'.encode("utf-32-le"), None, "UTF-16 and UTF-32 are not accepted"),
+        (b'a: "\\ud800"\n', YAML, "lone surrogates"),
+        (b'a: ["x\\uDC00y"]\n', YAML, "lone surrogates"),
+        (b'"\\ud800": 1\n', YAML, "lone surrogates"),
+        (b'a: "\\U0000d800"\n', YAML, "lone surrogates"),
+        (b"a: " + b"9" * 5000 + b"\n", YAML, "integers may have at most 100 digits (line 1, column 4)"),
+        (b"a: " + b"9" * 101 + b"\n", YAML, "integers may have at most 100 digits"),
+        (b"a: 0b" + b"1" * 400 + b"\n", YAML, "integers may have at most 100 digits"),
+        (b"a: 1" + b":00" * 200 + b"\n", YAML, "integers may have at most 100 digits"),
+        (b"a: 1" + b":00" * 200 + b".5\n", YAML, "overflowing numbers are not accepted (line 1, column 4)"),
+        (b"a: !!int x\n", YAML, "not valid YAML: a value does not fit its tag"),
+        (b"a: !!float x\n", YAML, "not valid YAML: a value does not fit its tag"),
+        (b"a: !!bool maybe\n", YAML, "not valid YAML: a value does not fit its tag"),
+        (b"a: !!int\n", YAML, "not valid YAML: a value does not fit its tag"),
+        (b"a: !!set x\n", YAML, "not valid YAML: expected a mapping node, but found scalar"),
+    ],
+)
+def test_refuses_what_no_store_or_float_can_carry(body: bytes, content_type: str | None, message: str) -> None:
+    """Lone surrogates, integers of over 100 digits and overflowing numbers are a BadRequest in JSON and in YAML."""
+    with pytest.raises(BadRequest, match=re.escape(message)):
+        parse_document(body, content_type)
+
+
+# Texts built from what matters in either format: nesting, quotes, surrogate escapes, long and base-60 numbers.
+pieces = st.sampled_from([
+    "a: ", "- ", "\n", "  ", "[", "]", "{", "}", ", ", ":", '"', "'", "\\", "\\ud800", "\\udc00", "\\U0000dfff",
+    "\\ud83d\\ude00", "x", "é", "0", "1", "0b", "0x", "9" * 120, "9" * 4400, ":00" * 150, ".5", "e400", "-",
+    ".inf", ".nan", "NaN", "&x ", "*x", "<<: ", "? ", "2024-01-01", "true", "null", "#", "!!binary ", "!!set ",
+    "!!map ", "!!omap ", "!!pairs ", "!!seq ", "!!str ", "!!int ", "!!float ", "!!bool ", "!!null ", "!!timestamp ",
+])  # fmt: skip
+texts = st.lists(pieces, max_size=40).map("".join)
+
+
+def plain(value: Any) -> None:
+    """Encodable as UTF-8 JSON, every number usable as a float, nesting within MAX_DEPTH."""
+    json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            assert depth < MAX_DEPTH
+            stack.extend((inner, depth + 1) for inner in (item.values() if isinstance(item, dict) else item))
+        elif isinstance(item, (int, float)):
+            assert math.isfinite(item)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=texts, content_type=st.sampled_from([None, YAML]))
+def test_any_text_is_plain_data_or_a_bad_request(text: str, content_type: str | None) -> None:
+    """JSON or YAML, any text gives plain data that every store, log and float can carry, or a BadRequest."""
+    try:
+        document = parse_document(text.encode(), content_type)
+    except BadRequest as exc:
+        exc.message.encode("utf-8")
+        return
+    plain(document)

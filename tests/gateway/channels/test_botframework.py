@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot_versions.errors import Invalid
+from gateway.channels.botframework import BotFramework, reply_envelope
+from gateway.channels.botframework_connector import Connector
 from tests.gateway.channels.servers import Recorder, Served, serving
+from tests.gateway.channels.test_botframework_connector import assert_goes_where_it_says, ids, service_urls
 from tests.support import Gateway, running_gateway, snapshot
 
 URL = "/v1/bots/{bot}/activities"
@@ -216,3 +224,134 @@ async def test_running_open_is_announced_at_start_up(redis: Redis) -> None:
     """With no app id and password the endpoint says at start-up that it runs without auth."""
     async with running_gateway(redis) as gw:
         assert any("Bot Framework endpoint running without auth" in line for line in gw.announced)
+
+
+@pytest.fixture
+async def recorded(redis: Redis) -> AsyncIterator[tuple[Gateway, list[httpx.Request]]]:
+    """An open gateway whose connector records the requests it sends instead of sending them."""
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"id": f"reply-{len(sent)}"})
+
+    async with running_gateway(redis) as gw:
+        gw.app.state.botframework = BotFramework(None, Connector(None, transport=httpx.MockTransport(record)))
+        yield gw, sent
+
+
+SHARED = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+activity_ids = itertools.count()
+
+
+@SHARED
+@given(url=service_urls, conversation=ids)
+@example(url="http://127.0.0.1:9/admin/v1/bots/greeter/rollout?", conversation="c")
+@example(url="http://127.0.0.1:9/admin/v1/bots/greeter/rollout#", conversation="c")
+@example(url="http://evil.example@127.0.0.1:9/x", conversation="c")
+async def test_the_open_endpoint_posts_only_to_the_service_urls_suffix_on_this_machine(
+    recorded: tuple[Gateway, list[httpx.Request]], redis: Redis, url: str, conversation: str
+) -> None:
+    """Generated serviceUrls: 422 at serviceUrl changing nothing, or POSTs to loopback at exactly the suffix."""
+    gw, sent = recorded
+    sent.clear()
+    activity = message("hi", f"a{next(activity_ids)}", conversation=conversation, service_url=url)
+    before = await snapshot(redis)
+    r = await gw.http.post(URL.format(bot="echo"), json=activity)
+    event(f"status {r.status_code}")
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 422:
+        assert [d["path"] for d in r.json()["error"]["details"]] == ["serviceUrl"]
+        assert await snapshot(redis) == before and not sent
+        return
+    assert sent and all(request.url.host in ("127.0.0.1", "localhost", "::1") or
+                        request.url.host.startswith("127.") for request in sent)  # fmt: skip
+    for request in sent:
+        assert_goes_where_it_says(url, request.url, conversation, activity["id"])
+
+
+def nested(depth: int) -> Any:
+    value: Any = "deep"
+    for level in range(depth):
+        value = [value] if level % 2 else {"x": value}
+    return value
+
+
+# Values the parser lets through, to be echoed back as they came: any JSON types, 100-digit integers, nesting to
+# 60 levels, any text; and values it refuses with 400 (lone surrogates as \ud800 escapes, NaN, longer integers).
+parseable = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**100) + 1, 10**100 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(codec="utf-8"), max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+) | st.integers(30, 60).map(nested)
+refused = (
+    st.integers(10**100, 10**120)
+    | st.sampled_from([float("nan"), float("inf")])
+    | st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3)
+    | st.integers(65, 70).map(nested)
+)
+odd_values = st.integers(0, 9).flatmap(lambda n: refused if n == 0 else parseable)  # refused: 1 in 10
+account_fields = {"name": odd_values, "role": odd_values, "aadObjectId": odd_values, "properties": odd_values}
+accounts = st.one_of(
+    st.fixed_dictionaries({"id": ids}, optional=account_fields),
+    st.fixed_dictionaries({"id": ids}, optional=account_fields),
+    st.fixed_dictionaries({"id": odd_values}, optional=account_fields),
+)
+odd_accounts = accounts | st.none() | odd_values
+conversations = st.one_of(
+    st.fixed_dictionaries({"id": ids}, optional={"isGroup": odd_values, "name": odd_values, "tenantId": odd_values}),
+    st.fixed_dictionaries({"id": ids | odd_values}, optional={"isGroup": odd_values}),
+    odd_values,
+)
+
+
+@SHARED
+@given(
+    sender=accounts,
+    recipient=odd_accounts,
+    conversation=conversations,
+    channel=st.none() | ids | odd_values,
+    expect_replies=st.booleans(),
+)
+async def test_odd_accounts_are_refused_before_the_turn_or_echoed_back(
+    recorded: tuple[Gateway, list[httpx.Request]],
+    redis: Redis,
+    sender: Any,
+    recipient: Any,
+    conversation: Any,
+    channel: Any,
+    expect_replies: bool,
+) -> None:
+    """Whatever from, recipient, conversation and channelId hold: never a 500; a 4xx changes nothing; a 200
+    delivers replies that echo them (the turn is saved only when its answer can be written)."""
+    gw, sent = recorded
+    sent.clear()
+    activity = message("hi", f"a{next(activity_ids)}", service_url=None if expect_replies else "http://127.0.0.1:9")
+    activity.update({"from": sender, "recipient": recipient, "conversation": conversation, "channelId": channel})
+    before = await snapshot(redis)
+    r = await gw.http.post(URL.format(bot="greeter"), content=json.dumps(activity).encode())
+    event(f"status {r.status_code}")
+    assert r.status_code in (200, 400, 422), r.text
+    if r.status_code != 200:
+        assert r.json()["error"]["code"] in ("bad_request", "invalid")
+        assert await snapshot(redis) == before and not sent
+        return
+    replies = r.json()["activities"] if expect_replies else [json.loads(request.content) for request in sent]
+    assert replies
+    for reply in replies:
+        assert (reply["recipient"], reply["conversation"]) == (sender, conversation)
+        assert reply["from"] == (recipient or {"id": "greeter"})
+        assert reply.get("channelId") == (channel or None)
+
+
+def test_an_envelope_that_cannot_be_written_is_refused_before_the_turn() -> None:
+    """reply_envelope refuses values JSON cannot write (NaN, a cycle) with 422, which the route runs pre-turn."""
+    cycle: dict[str, Any] = {"id": "c"}
+    cycle["self"] = cycle
+    for odd in ({"id": "b", "n": float("nan")}, cycle):
+        inbound = {"id": "a1", "from": {"id": "u"}, "conversation": {"id": "c"}, "recipient": odd}
+        with pytest.raises(Invalid, match="cannot be answered"):
+            reply_envelope("greeter", inbound)

@@ -96,8 +96,11 @@ class Catalog:
         if found is None:
             with store_errors():
                 definition = await self.registry.definition(bot, version)
-            found = (definition, build_runtime(definition, self.env))
-            self._versions.put((bot, version), found)
+            # Another turn may have built it while this one read: build once (a python bot's factory runs once).
+            found = self._versions.get((bot, version))
+            if found is None:
+                found = (definition, build_runtime(definition, self.env))
+                self._versions.put((bot, version), found)
         return found
 
     async def replayable(self, bot: str) -> bool:

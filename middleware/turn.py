@@ -34,7 +34,7 @@ class RunTurn:
             try:
                 ctx.session = await self._run(ctx, session, version, runtime)
             except BotFailed as exc:
-                exc.answer = _apology(ctx.before, session, version)
+                exc.answer = _apology(ctx.before, version)
                 raise
         elif ctx.action is Action.REPROMPT:
             again = [Reply.from_json(r) for r in session.last] if runtime.repeats_replies else None
@@ -79,11 +79,13 @@ class RunTurn:
         )
 
 
-def _apology(before: Session | None, session: Session, version: BotVersion) -> dict[str, object]:
-    """The chat answer of a failed turn: the version's bot_error message, and the session as it stays."""
+def _apology(before: Session | None, version: BotVersion) -> dict[str, object]:
+    """The chat answer of a failed turn: the message of the version that failed, and the conversation as it stays
+    (none, when the turn would have started one)."""
+    stays = before if before is not None and before.is_live else None
     return {
         "replies": [{"text": version.messages.bot_error}],
-        "conversation": before.conversation if before is not None else None,
-        "version": session.version,
-        "status": before.status.value if before is not None else None,
+        "conversation": stays.conversation if stays is not None else None,
+        "version": version.version,
+        "status": stays.status.value if stays is not None else None,
     }

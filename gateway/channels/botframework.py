@@ -22,6 +22,7 @@ from gateway.channels.botframework_connector import (
     token_url_for,
 )
 from gateway.channels.fields import object_or_422, raise_problems, string_problems
+from gateway.channels.people import answer_people
 from gateway.channels.rest import version_header
 from gateway.services import services
 from gateway.settings import Settings
@@ -162,7 +163,7 @@ async def post_activity(request: Request) -> Response:
     service = check_message(data, expect_replies, open_endpoint=bf.auth is None)
     bot = request.path_params["bot"]
     envelope = reply_envelope(bot, data)  # everything that can be refused is refused before the turn saves
-    response = (await gw.runner.handle(activity_of(bot, data, gw.clock()))).response()
+    response = await answer_people(gw.runner, activity_of(bot, data, gw.clock()))
     replies = [reply_activity(envelope, reply) for reply in response["replies"]]
     if service is None:
         body = activity_json({"activities": replies})  # ASCII with escapes: cannot fail, whatever the texts hold

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -117,3 +118,11 @@ async def test_a_version_dropped_from_a_full_cache_is_built_again(redis: Redis) 
         definition, _ = await catalog.version("echo", version)
         assert definition.version == version
         assert catalog.sizes()["versions"] == 1
+
+
+async def test_turns_that_miss_at_once_build_a_versions_runtime_once(redis: Redis) -> None:
+    """Ten concurrent first turns of a version read its definition, but build its runtime (and a bot's factory) once."""
+    registry = await stored(redis, "greeter")
+    catalog = Catalog(registry, runtime_env())
+    found = await asyncio.gather(*(catalog.version("greeter", "1.0.0") for _ in range(10)))
+    assert len({id(runtime) for _, runtime in found}) == 1

@@ -22,7 +22,7 @@ from bot_versions.problems import kind_of
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.runtimes.buttons import Buttons, chosen, offered
 from bot_versions.runtimes.env import RuntimeEnv
-from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT
+from bot_versions.runtimes.upstream import Endpoint
 from bot_versions.safe_json import JsonRefused, loads
 
 CHANNEL_ID = "botgate"
@@ -41,25 +41,22 @@ class ActivityRuntime:
         spec = version.document["activity"]
         self.version = version
         self.env = env
-        self.url: str = spec["url"]
-        self.timeout = min(float(spec.get("timeout", DEFAULT_TIMEOUT_S)), env.max_timeout_s)
+        self.endpoint = Endpoint.of(version, env.upstream, DEFAULT_TIMEOUT_S, env.max_timeout_s)
         self.expect_replies = spec.get("delivery") == EXPECT_REPLIES
-        self.who = f"{version.bot} {version.version}"
-        self.gate = env.upstream.gate(
-            version.bot, version.version, int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT))
-        )
 
     async def turn(self, state: State, activity: Activity, conversation: Conversation) -> TurnResult:
         """Post the message Activity and return the replies the bot sent while the turn was open."""
         inbox, base = self.env.inbox, self.env.connector_url
         if inbox is None or base is None:
-            raise BotFailed(f"{self.who} needs the gateway's connector URL: set BOTGATE_PUBLIC_URL", "no_connector")
+            raise BotFailed(
+                f"{self.endpoint.who} needs the gateway's connector URL: set BOTGATE_PUBLIC_URL", "no_connector"
+            )
         token = secrets.token_hex(16)
         outgoing = self._message(activity, conversation, state.get("buttons"), f"{base}/v1/connector/{token}")
-        with self.gate.slot():
-            await inbox.open(token, conversation.id, int(self.timeout * 1000) + INBOX_SLACK_MS)
+        with self.endpoint.gate.slot():
+            await inbox.open(token, conversation.id, int(self.endpoint.timeout * 1000) + INBOX_SLACK_MS)
             try:
-                answer = await self.env.upstream.post(self.url, outgoing, timeout=self.timeout, who=self.who)
+                answer = await self.endpoint.send(outgoing)
             finally:
                 posted = await inbox.close(token)
         if not 200 <= answer.status < 300:

@@ -14,7 +14,7 @@ from bot_versions.model import BotVersion
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.runtimes.env import RuntimeEnv
 from bot_versions.runtimes.shapes import checked_state, turn_result
-from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_S, Answer
+from bot_versions.runtimes.upstream import DEFAULT_TIMEOUT_S, Answer, Endpoint
 
 STATE = "state"  # the gateway's state holds the bot's under this key, so "no state yet" differs from `{}`
 
@@ -27,14 +27,8 @@ class HttpRuntime:
     def __init__(self, version: BotVersion, env: RuntimeEnv) -> None:
         spec = version.document["http"]
         self.version = version
-        self.env = env
-        self.url: str = spec["url"]
-        self.timeout = min(float(spec.get("timeout", DEFAULT_TIMEOUT_S)), env.max_timeout_s)
+        self.endpoint = Endpoint.of(version, env.upstream, DEFAULT_TIMEOUT_S, env.max_timeout_s)
         self.replayable = bool(spec.get("replayable", False))
-        self.who = f"{version.bot} {version.version}"
-        self.gate = env.upstream.gate(
-            version.bot, version.version, int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT))
-        )
         self.headers = {"X-Botgate-Bot": version.bot, "X-Botgate-Version": version.version}
 
     async def turn(self, state: State, activity: Activity, conversation: Conversation) -> TurnResult:
@@ -80,7 +74,4 @@ class HttpRuntime:
         }
 
     async def _post(self, payload: dict[str, Any]) -> Answer:
-        with self.gate.slot():
-            return await self.env.upstream.post(
-                self.url, payload, timeout=self.timeout, who=self.who, headers=self.headers
-            )
+        return await self.endpoint.post(payload, self.headers)

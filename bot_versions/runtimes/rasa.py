@@ -19,7 +19,7 @@ from bot_versions.problems import kind_of
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.runtimes.buttons import Buttons, chosen, offered
 from bot_versions.runtimes.env import RuntimeEnv
-from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT
+from bot_versions.runtimes.upstream import Endpoint
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -31,20 +31,12 @@ class RasaRuntime:
     repeats_replies = True
 
     def __init__(self, version: BotVersion, env: RuntimeEnv) -> None:
-        spec = version.document["rasa"]
-        self.env = env
-        self.url: str = spec["url"]
-        self.timeout = min(float(spec.get("timeout", DEFAULT_TIMEOUT_S)), env.max_timeout_s)
-        self.who = f"{version.bot} {version.version}"
-        self.gate = env.upstream.gate(
-            version.bot, version.version, int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT))
-        )
+        self.endpoint = Endpoint.of(version, env.upstream, DEFAULT_TIMEOUT_S, env.max_timeout_s)
 
     async def turn(self, state: State, activity: Activity, conversation: Conversation) -> TurnResult:
         """Send the message (a chosen button as its payload); Rasa's messages as replies."""
         body = {"sender": conversation.id, "message": chosen(activity.text, state.get("buttons"))}
-        with self.gate.slot():
-            answer = await self.env.upstream.post(self.url, body, timeout=self.timeout, who=self.who)
+        answer = await self.endpoint.post(body)
         if not 200 <= answer.status < 300:
             raise BotFailed(f"{answer.who} answered {answer.status}", "status")
         return _result(answer.json(), answer.who)

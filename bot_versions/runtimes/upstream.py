@@ -25,6 +25,7 @@ import httpx
 
 from bot_versions.errors import BotFailed, Unavailable
 from bot_versions.hosts import AllowList, NotAllowed
+from bot_versions.model import BotVersion
 from bot_versions.safe_json import JsonRefused, loads
 
 SIGNATURE_HEADER = "X-Botgate-Signature"
@@ -161,3 +162,33 @@ class Gate:
             yield
         finally:
             self.in_flight -= 1
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where one version's bot listens and how it is called: its URL, its timeout (within the turn lock's lease),
+    its bound on calls in flight, and the name messages give it."""
+
+    upstream: Upstream
+    url: str
+    timeout: float
+    gate: Gate
+    who: str
+
+    @classmethod
+    def of(cls, version: BotVersion, upstream: Upstream, default_timeout: float, max_timeout: float) -> Endpoint:
+        """The endpoint a version's runtime block (`http:`, `activity:`, `rasa:`) describes."""
+        spec = version.document[version.runtime]
+        limit = int(spec.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT))
+        timeout = min(float(spec.get("timeout", default_timeout)), max_timeout)
+        gate = upstream.gate(version.bot, version.version, limit)
+        return cls(upstream, spec["url"], timeout, gate, f"{version.bot} {version.version}")
+
+    async def send(self, payload: Any, headers: Mapping[str, str] | None = None) -> Answer:
+        """POST to the bot; the caller holds a slot of the gate."""
+        return await self.upstream.post(self.url, payload, timeout=self.timeout, who=self.who, headers=headers)
+
+    async def post(self, payload: Any, headers: Mapping[str, str] | None = None) -> Answer:
+        """POST to the bot within one of the version's slots (Unavailable when all are taken)."""
+        with self.gate.slot():
+            return await self.send(payload, headers)

@@ -36,7 +36,7 @@ def test_an_http_version_gets_an_http_runtime() -> None:
     """An `http` version gets an HttpRuntime on its URL."""
     document = {"bot": "shop", "version": "1.0.0", "runtime": "http", "http": {"url": "http://127.0.0.1:9/turn"}}
     runtime = build_runtime(BotVersion(bot="shop", version="1.0.0", runtime="http", document=document), env())
-    assert isinstance(runtime, HttpRuntime) and runtime.url == "http://127.0.0.1:9/turn"
+    assert isinstance(runtime, HttpRuntime) and runtime.endpoint.url == "http://127.0.0.1:9/turn"
 
 
 def test_an_unknown_runtime_is_refused_with_the_known_ones_listed() -> None:

@@ -306,8 +306,8 @@ def test_runtimes_built_twice_for_one_version_share_its_bound(runtime: str) -> N
     version = BotVersion("shop", "1.0.0", runtime, document)
     first, second = build_runtime(version, env), build_runtime(version, env)
     other = build_runtime(BotVersion("shop", "1.0.1", runtime, {**document, "version": "1.0.1"}), env)
-    with first.gate.slot():  # type: ignore[attr-defined]
-        with pytest.raises(Unavailable), second.gate.slot():  # type: ignore[attr-defined]
+    with first.endpoint.gate.slot():  # type: ignore[attr-defined]
+        with pytest.raises(Unavailable), second.endpoint.gate.slot():  # type: ignore[attr-defined]
             pass
-        with other.gate.slot():  # type: ignore[attr-defined]
+        with other.endpoint.gate.slot():  # type: ignore[attr-defined]
             pass  # another version has a bound of its own

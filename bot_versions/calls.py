@@ -13,15 +13,15 @@ import asyncio
 import re
 from collections.abc import Collection
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import httpx
 
 from bot_versions import safe_json
+from bot_versions.bodies import read_capped
+from bot_versions.hosts import AllowList, NotAllowed
 
 MAX_RESPONSE_BYTES = 64 * 1024
 SURROGATE = re.compile(r"[\ud800-\udfff]")
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class CallFailed(Exception):
@@ -43,7 +43,7 @@ class HttpCaller:
         client: httpx.AsyncClient | None = None,
         max_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
-        self._allowed = frozenset(_parse_entry(entry) for entry in allowed_hosts)
+        self._allowed = AllowList(allowed_hosts, "BOTGATE_CALL_HOSTS")
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient(follow_redirects=False, trust_env=False)
         self._max_bytes = max_bytes
@@ -77,39 +77,16 @@ class HttpCaller:
 
     def _check(self, url: str) -> httpx.URL:
         try:
-            target = httpx.URL(url)
-        except httpx.InvalidURL:
-            raise CallFailed("the call's URL is not a valid URL") from None
-        if target.scheme not in DEFAULT_PORTS or not target.host:
-            raise CallFailed("the call's URL is not an http or https URL")
-        host = target.host.lower()
-        port = target.port or DEFAULT_PORTS[target.scheme]
-        if (host, None) not in self._allowed and (host, port) not in self._allowed:
-            raise CallFailed(f"{host} is not an allowed host for calls (see BOTGATE_CALL_HOSTS)")
-        return target
+            self._allowed.check(url)
+        except NotAllowed as exc:
+            raise CallFailed(f"the call's URL {exc}") from None
+        return httpx.URL(url)
 
     async def _read(self, response: httpx.Response, where: str) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise CallFailed(f"{where} answered more than {self._max_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
-def _parse_entry(entry: str) -> tuple[str, int | None]:
-    """An allow-list entry as (host, port or None for any port); raise ValueError when it is neither."""
-    invalid = ValueError(f"{entry!r} is not a host or host:port for the call allow-list")
-    try:
-        parts = urlsplit(f"//{entry.strip()}")
-        port = parts.port
-    except ValueError:
-        raise invalid from None
-    if not parts.hostname or parts.username is not None or parts.path or parts.query or parts.fragment:
-        raise invalid
-    return parts.hostname.lower(), port
+        body = await read_capped(response, self._max_bytes)
+        if body is None:
+            raise CallFailed(f"{where} answered more than {self._max_bytes} bytes")
+        return body
 
 
 def _decode(response: httpx.Response, body: bytes, where: str) -> Any:

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from bot_versions.bodies import read_capped
 from bot_versions.errors import BotFailed, Unavailable
 from bot_versions.hosts import AllowList, NotAllowed
 from bot_versions.model import BotVersion
@@ -122,17 +123,10 @@ class Upstream:
         return Answer(response.status_code, media_type, data, who)
 
     async def _read(self, response: httpx.Response, who: str) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > self._max_bytes:
-            raise BotFailed(f"{who} answered {declared} bytes; at most {self._max_bytes} are read", "too_large")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise BotFailed(f"{who} answered more than {self._max_bytes} bytes", "too_large")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        body = await read_capped(response, self._max_bytes)
+        if body is None:
+            raise BotFailed(f"{who} answered more than {self._max_bytes} bytes", "too_large")
+        return body
 
     async def aclose(self) -> None:
         """Close the pooled connections, if this client made them."""

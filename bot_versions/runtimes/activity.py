@@ -19,9 +19,10 @@ from typing import Any
 from bot_versions.errors import BotFailed
 from bot_versions.model import BotVersion
 from bot_versions.problems import kind_of
-from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
+from bot_versions.runtime import Activity, Conversation, State, TurnResult
 from bot_versions.runtimes.buttons import Buttons, chosen, offered
 from bot_versions.runtimes.env import RuntimeEnv
+from bot_versions.runtimes.traits import KeepsConversation
 from bot_versions.runtimes.upstream import Endpoint
 from bot_versions.safe_json import JsonRefused, loads
 
@@ -31,11 +32,10 @@ DEFAULT_TIMEOUT_S = 10.0
 INBOX_SLACK_MS = 2_000  # replies may still be in flight when the bot's own answer arrives
 
 
-class ActivityRuntime:
+class ActivityRuntime(KeepsConversation):
     """Sends each message as an Activity and gathers the bot's reply activities."""
 
     replayable = False
-    repeats_replies = True
 
     def __init__(self, version: BotVersion, env: RuntimeEnv) -> None:
         spec = version.document["activity"]
@@ -65,15 +65,6 @@ class ActivityRuntime:
         if self.expect_replies and answer.body.strip():
             activities += _inline(answer.json(), answer.who)
         return _result(activities, answer.who)
-
-    def reprompt(self, state: State) -> list[Reply]:
-        return []  # never asked: the last replies are repeated (repeats_replies)
-
-    async def migrate(
-        self, state: State, from_version: str, activity: Activity, conversation: Conversation
-    ) -> State | None:
-        """Carry on with the same conversation id: the new version reads the dialog state its predecessor kept."""
-        return dict(state)
 
     def _message(self, activity: Activity, conversation: Conversation, buttons: Any, service_url: str) -> Any:
         message: dict[str, Any] = {

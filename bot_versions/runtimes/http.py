@@ -11,18 +11,17 @@ from typing import Any
 
 from bot_versions.errors import BotFailed
 from bot_versions.model import BotVersion
-from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
+from bot_versions.runtime import Activity, Conversation, State, TurnResult
 from bot_versions.runtimes.env import RuntimeEnv
 from bot_versions.runtimes.shapes import checked_state, turn_result
+from bot_versions.runtimes.traits import RepeatsReplies
 from bot_versions.runtimes.upstream import DEFAULT_TIMEOUT_S, Answer, Endpoint
 
 STATE = "state"  # the gateway's state holds the bot's under this key, so "no state yet" differs from `{}`
 
 
-class HttpRuntime:
+class HttpRuntime(RepeatsReplies):
     """Calls a bot service for each turn; `http.replayable: true` declares the bot free of side effects."""
-
-    repeats_replies = True
 
     def __init__(self, version: BotVersion, env: RuntimeEnv) -> None:
         spec = version.document["http"]
@@ -41,9 +40,6 @@ class HttpRuntime:
             raise BotFailed(f"{answer.who} answered {answer.status}", "status")
         result = turn_result(answer.json(), answer.who)
         return TurnResult(result.replies, {STATE: result.state}, result.done)
-
-    def reprompt(self, state: State) -> list[Reply]:
-        return []  # never asked: the last replies are repeated (repeats_replies)
 
     async def migrate(
         self, state: State, from_version: str, activity: Activity, conversation: Conversation

@@ -24,6 +24,7 @@ from bot_versions.model import BotVersion
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.runtimes.env import RuntimeEnv
 from bot_versions.runtimes.shapes import checked_state, turn_result
+from bot_versions.runtimes.traits import RepeatsReplies
 from bot_versions.runtimes.upstream import DEFAULT_TIMEOUT_S
 
 log = structlog.get_logger("botgate.runtime")
@@ -64,10 +65,8 @@ def load_entry(entry: str, prefixes: Sequence[str]) -> Any:
     return found
 
 
-class PythonRuntime:
+class PythonRuntime(RepeatsReplies):
     """Runs a bot object's `turn` in the gateway process, with the same checks as an http bot's answers."""
-
-    repeats_replies = True
 
     def __init__(self, version: BotVersion, env: RuntimeEnv) -> None:
         spec = version.document["python"]
@@ -87,9 +86,6 @@ class PythonRuntime:
         if isinstance(answer, TurnResult):
             return _checked(answer, self.who)
         return turn_result(answer, self.who)
-
-    def reprompt(self, state: State) -> list[Reply]:
-        return []  # never asked: the last replies are repeated (repeats_replies)
 
     async def migrate(
         self, state: State, from_version: str, activity: Activity, conversation: Conversation

@@ -16,19 +16,19 @@ from typing import Any
 from bot_versions.errors import BotFailed
 from bot_versions.model import BotVersion
 from bot_versions.problems import kind_of
-from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
+from bot_versions.runtime import Activity, Conversation, State, TurnResult
 from bot_versions.runtimes.buttons import Buttons, chosen, offered
 from bot_versions.runtimes.env import RuntimeEnv
+from bot_versions.runtimes.traits import KeepsConversation
 from bot_versions.runtimes.upstream import Endpoint
 
 DEFAULT_TIMEOUT_S = 10.0
 
 
-class RasaRuntime:
+class RasaRuntime(KeepsConversation):
     """Posts each message to a Rasa server's REST channel and reads its messages back."""
 
     replayable = False
-    repeats_replies = True
 
     def __init__(self, version: BotVersion, env: RuntimeEnv) -> None:
         self.endpoint = Endpoint.of(version, env.upstream, DEFAULT_TIMEOUT_S, env.max_timeout_s)
@@ -40,15 +40,6 @@ class RasaRuntime:
         if not 200 <= answer.status < 300:
             raise BotFailed(f"{answer.who} answered {answer.status}", "status")
         return _result(answer.json(), answer.who)
-
-    def reprompt(self, state: State) -> list[Reply]:
-        return []  # never asked: the last replies are repeated (repeats_replies)
-
-    async def migrate(
-        self, state: State, from_version: str, activity: Activity, conversation: Conversation
-    ) -> State | None:
-        """Carry on with the same sender: the new version reads the tracker its predecessor kept (shared store)."""
-        return dict(state)
 
 
 def _result(data: Any, who: str) -> TurnResult:

@@ -7,6 +7,8 @@ from typing import Any
 
 from packaging.version import Version
 
+from gateway.cli.rollout import rollout_text
+
 JSON = dict[str, Any]
 
 
@@ -20,22 +22,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def when(iso: str | None) -> str:
     """An API timestamp, shortened to the second for reading: 2025-05-01 12:00:00Z."""
     return "-" if not iso else iso.replace("T", " ")[:19] + "Z"
-
-
-def canary_text(canary: JSON | None) -> str:
-    """A canary as words, or none."""
-    return "none" if canary is None else f"{canary['version']} for {canary['percent']:g}% of users"
-
-
-def rollout_text(rollout: JSON, serving: JSON | None = None) -> str:
-    """The rollout as set and, when known, as routing applies it now."""
-    stable = rollout["stable"] or "highest published release"
-    if serving is not None and serving["stable"] != rollout["stable"]:
-        stable += f" (now {serving['stable'] or 'nothing: no published release'})"
-    lines = [f"stable: {stable}", f"canary: {canary_text(rollout['canary'])}"]
-    if serving is not None and serving["canary"] != rollout["canary"]:
-        lines[-1] += " (not applied: its version is not published)"
-    return "\n".join(lines)
 
 
 def status_text(bot: JSON) -> str:

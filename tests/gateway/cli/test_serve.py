@@ -54,7 +54,9 @@ def test_serve_prints_the_chat_url_the_admin_token_and_the_embedded_warning_then
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
-            env={"PATH": "/usr/bin:/bin"}, stdout=out, stderr=subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         base = f"http://127.0.0.1:{port}"

@@ -1,4 +1,4 @@
-"""The `botgate` command: `serve` runs the gateway; the other commands drive one over HTTP (cli_admin)."""
+"""`botgate serve`: check the configuration, then run the gateway under uvicorn."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
@@ -15,7 +15,6 @@ from admin.auth import TokenError, generate_token, parse_tokens, token_notice
 from bot_versions.errors import BotgateError
 from bot_versions.examples import examples_dir
 from bot_versions.loader import load_directory
-from gateway import cli_admin
 from gateway.logs import configure
 from gateway.metrics import MULTIPROCESS_DIR
 from gateway.settings import Settings, SettingsError
@@ -51,7 +50,7 @@ def serve(args: argparse.Namespace) -> int:
     print(
         f"botgate serving on {base}\n"
         f"  web chat:  {base}/chat/greeter\n"
-        f"  REST:      curl -s {base}/v1/bots/greeter/messages -d '{{\"user\": \"me\", \"text\": \"hi\"}}'\n"
+        f'  REST:      curl -s {base}/v1/bots/greeter/messages -d \'{{"user": "me", "text": "hi"}}\'\n'
         f"  admin API: {base}/admin/v1/bots (Authorization: Bearer <token>), schema at {base}/openapi.json",
         file=sys.stderr,
     )
@@ -83,25 +82,10 @@ def _metrics_shared_by(workers: int) -> Iterator[None]:
             del os.environ[MULTIPROCESS_DIR]
 
 
-def parser() -> argparse.ArgumentParser:
-    """The `botgate` argument parser with every command."""
-    p = argparse.ArgumentParser(prog="botgate", description="A gateway for versioned chat bots.")
-    sub = p.add_subparsers(dest="command", required=True)
+def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `botgate serve`."""
     s = sub.add_parser("serve", help="serve the gateway")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=int(os.environ.get("BOTGATE_PORT", "8000")))
     s.add_argument("--workers", type=int, default=1)
     s.set_defaults(func=serve)
-    cli_admin.add_commands(sub)
-    return p
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; the exit code."""
-    args = parser().parse_args(argv)
-    code: int = args.func(args)
-    return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

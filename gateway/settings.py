@@ -13,6 +13,7 @@ from gateway.redis_connection import is_cluster_url, parse_cluster_url
 from middleware.store import StoreLimits
 
 LOG_FORMATS = ("json", "console")
+LOG_USER_MODES = ("id", "hash")
 
 
 class SettingsError(ValueError):
@@ -89,6 +90,8 @@ class Settings:
     call_hosts: frozenset[str] = field(default_factory=frozenset)
     log_format: str = "console"
     log_text: bool = False
+    log_user: str = "id"  # how turn events name the user: the id, or a keyed hash of it
+    log_user_key: str | None = field(default=None, repr=False)
     public_url: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
     msapp_id: str | None = None
@@ -130,6 +133,9 @@ class Settings:
         log_format = env.get("BOTGATE_LOG_FORMAT", "console") or "console"
         if log_format not in LOG_FORMATS:
             raise SettingsError(f"BOTGATE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
+        log_user = env.get("BOTGATE_LOG_USER", "id") or "id"
+        if log_user not in LOG_USER_MODES:
+            raise SettingsError(f"BOTGATE_LOG_USER must be one of {', '.join(LOG_USER_MODES)}, got {log_user!r}")
         bots_dir = env.get("BOTGATE_BOTS_DIR")
         return cls(
             redis_url=_redis_url(env),
@@ -142,6 +148,8 @@ class Settings:
             call_hosts=_hosts(env, "BOTGATE_CALL_HOSTS"),
             log_format=log_format,
             log_text=env.get("BOTGATE_LOG_TEXT", "") in ("1", "true", "yes"),
+            log_user=log_user,
+            log_user_key=env.get("BOTGATE_LOG_USER_KEY") or None,
             public_url=env.get("BOTGATE_PUBLIC_URL") or None,
             twilio_auth_token=env.get("BOTGATE_TWILIO_AUTH_TOKEN") or None,
             msapp_id=env.get("BOTGATE_MSAPP_ID") or None,

@@ -118,6 +118,7 @@ def create_app(
     """
     if settings is None:
         settings = Settings.from_env()
+        settings.require_tokens_when_shared()
         configure(settings.log_format, user_references(settings.log_user, settings.log_user_key, settings.admin_tokens))
     tokens, generated_token = configured_or_generated(settings.admin_tokens)
     notes = announce or announcer(settings.log_format)

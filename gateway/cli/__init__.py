@@ -8,15 +8,33 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 
 from gateway.cli import bots, rollout, serve, users, versions
-from gateway.cli.common import registrar
+from gateway.cli.common import HelpFormatter, registrar
+
+DESCRIPTION = (
+    "botgate: a gateway for versioned chat bots. `botgate serve` runs it; the other commands drive a running "
+    "gateway over HTTP (--url, default BOTGATE_URL or http://127.0.0.1:8000) with an admin token (--token, "
+    "default BOTGATE_TOKEN). `botgate COMMAND --help` describes each. Exit status: 0 done, 1 the gateway refused, "
+    "2 the command could not be sent or the gateway could not start."
+)
+
+
+def installed_version() -> str:
+    """The installed botgate's version (0.0.0 from a source tree that was never installed)."""
+    try:
+        return package_version("botgate")
+    except PackageNotFoundError:
+        return "0.0.0"
 
 
 def parser() -> argparse.ArgumentParser:
     """The `botgate` argument parser with every command."""
-    p = argparse.ArgumentParser(prog="botgate", description="A gateway for versioned chat bots.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = argparse.ArgumentParser(prog="botgate", description=DESCRIPTION, formatter_class=HelpFormatter)
+    p.add_argument("--version", action="version", version=f"botgate {installed_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.add_command(sub)
     command = registrar(sub)
     for group in (versions, rollout, users, bots):

@@ -65,7 +65,7 @@ def rollout(client: GatewayClient, args: argparse.Namespace) -> int:
 def add_commands(command: Register) -> None:
     """Register `botgate rollout` and its flags."""
     p = command("rollout", rollout, "show or change which version new conversations get")
-    p.add_argument("bot")
+    p.add_argument("bot", help="the bot's name")
     stable = p.add_mutually_exclusive_group()
     stable.add_argument("--stable", metavar="V", help="the stable version (must be published)")
     stable.add_argument("--no-stable", action="store_true", help="stable = the highest published release")

@@ -19,9 +19,11 @@ def pin(client: GatewayClient, args: argparse.Namespace) -> int:
 
 
 def unpin(client: GatewayClient, args: argparse.Namespace) -> int:
-    """`botgate unpin BOT USER`."""
+    """`botgate unpin BOT USER`: says whether there was a pin to remove (read first: the DELETE answers `pin: null`
+    either way)."""
+    before = client.admin("GET", f"/bots/{segment(args.bot)}/sessions/{segment(args.user)}").json()["pin"]
     view = client.admin("DELETE", f"/bots/{segment(args.bot)}/pins/{segment(args.user)}").json()
-    print(f"{args.user} has no pin on {args.bot}; {output.next_text(view)}")
+    print(output.unpin_line(args.user, args.bot, before, view))
     return 0
 
 
@@ -67,17 +69,24 @@ def chat(client: GatewayClient, args: argparse.Namespace) -> int:
 def add_commands(command: Register) -> None:
     """Register `pin`, `unpin`, `sessions`, `transcript` and `chat`."""
     p = command("pin", pin, "pin a user's next conversations to a version (a draft too)")
-    for name in ("bot", "user", "version"):
-        p.add_argument(name)
-    p = command("unpin", unpin, "remove a user's pin")
-    p.add_argument("bot")
-    p.add_argument("user")
-    p = command("sessions", sessions, "a user's sessions with a bot")
-    p.add_argument("bot")
-    p.add_argument("user")
+    p.add_argument("bot", help="the bot's name")
+    p.add_argument("user", help="the user's id, as the channel sends it")
+    p.add_argument("version", help="a draft or published version")
+    p = command("unpin", unpin, "remove a user's pin; says whether there was one")
+    p.add_argument("bot", help="the bot's name")
+    p.add_argument("user", help="the user's id")
+    p = command("sessions", sessions, "a user's sessions with a bot, their pin and where their next conversation goes")
+    p.add_argument("bot", help="the bot's name")
+    p.add_argument("user", help="the user's id")
     p = command("transcript", transcript, "a user's conversations, each message with its version")
-    p.add_argument("bot")
-    p.add_argument("user")
-    p = command("chat", chat, "chat with a bot in the terminal through the REST channel")
-    p.add_argument("bot")
+    p.add_argument("bot", help="the bot's name")
+    p.add_argument("user", help="the user's id")
+    p = command(
+        "chat",
+        chat,
+        "chat with a bot in the terminal through the REST channel",
+        "Chat with a bot through the REST channel: each line read is one message, each reply is printed with the "
+        "version that answered; Ctrl-D ends. Needs no token.",
+    )
+    p.add_argument("bot", help="the bot's name")
     p.add_argument("--user", required=True, help="the user id to chat as")

@@ -27,6 +27,7 @@ from bot_versions.model import Status
 from bot_versions.registry import Registry, wall_ms
 from bot_versions.runtimes.env import RuntimeEnv
 from bot_versions.runtimes.upstream import Upstream
+from gateway import front
 from gateway.channels import ROUTES as CHANNEL_ROUTES
 from gateway.channels import startup_notes
 from gateway.connector import routes as CONNECTOR_ROUTES
@@ -159,6 +160,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             Route("/metrics", metrics),
+            *front.routes,
             *CHANNEL_ROUTES,
             *CONNECTOR_ROUTES,
             admin_mount(tokens),

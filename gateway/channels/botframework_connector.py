@@ -20,8 +20,6 @@ def token_url_for(tenant_id: str | None) -> str:
     if tenant_id is None:
         return TOKEN_URL
     return f"https://login.microsoftonline.com/{quote(tenant_id, safe='')}/oauth2/v2.0/token"
-
-
 SCOPE = "https://api.botframework.com/.default"
 TIMEOUT_S = 10.0
 TOKEN_MARGIN_S = 300  # renew a little before expiry, so a token never lapses between fetch and use

@@ -77,5 +77,5 @@ def start(host: str = HOST, port: int = PORT) -> ThreadingHTTPServer:
     """Serve the lookup from a daemon thread; OSError when the port is taken. `shutdown()` stops it."""
     server = ThreadingHTTPServer((host, port), _Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True).start()
     return server

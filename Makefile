@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# `make run PORT=8001` when 8000 is taken (BOTGATE_PORT works too)
+PORT ?=
 
 .PHONY: install run test lint bench clean browser
 
@@ -18,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(VENV)/bin/botgate serve
+	$(VENV)/bin/botgate serve $(if $(PORT),--port $(PORT))
 
 test: install browser
 	$(PY) -m pytest

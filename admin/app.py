@@ -1,4 +1,4 @@
-"""The admin API: every route of DESIGN.md's admin table, mounted at /admin/v1 behind bearer-token auth.
+"""The admin API: every route of docs/api.md's admin table, mounted at /admin/v1 behind bearer-token auth.
 
 Routes match the path as the client sent it, segment by segment, each segment percent-decoded on its own: a user
 id may hold any character a channel accepts, `/` included, and must name exactly that user.
@@ -127,4 +127,5 @@ ROUTES = [
 
 def admin_mount(tokens: Sequence[AdminToken]) -> Mount:
     """The admin API as a mount for the gateway app; every request needs one of `tokens`."""
-    return RawPathMount(PREFIX, routes=ROUTES, middleware=[Middleware(AdminAuth, tokens=tuple(tokens))])
+    auth = Middleware(AdminAuth, tokens=tuple(tokens), routes=ROUTES)
+    return RawPathMount(PREFIX, routes=ROUTES, middleware=[auth])

@@ -16,7 +16,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import structlog
 from starlette.datastructures import Headers
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot_versions.errors import Forbidden, Unauthorized
@@ -25,6 +27,8 @@ READ_ONLY_PREFIX = "ro:"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")  # what an HTTP header carries unchanged: visible ASCII
 ACTOR_KEY = "admin_actor"
+
+log = structlog.get_logger("botgate.admin")
 
 
 class TokenError(ValueError):
@@ -121,15 +125,48 @@ def authorize(token: AdminToken, method: str) -> None:
 
 
 class AdminAuth:
-    """ASGI middleware in front of the admin routes: a valid token to read, a read-write one to change."""
+    """ASGI middleware in front of the admin routes: a valid token to read, a read-write one to change.
 
-    def __init__(self, app: ASGIApp, tokens: Sequence[AdminToken]) -> None:
+    Each refusal is logged once (`admin_token_refused`: method, route template, reason, and for a read-only token
+    its identity), never with the token or the path as sent (a user id in it may be personal).
+    """
+
+    def __init__(self, app: ASGIApp, tokens: Sequence[AdminToken], routes: Sequence[BaseRoute] = ()) -> None:
         self.app = app
         self.tokens = tuple(tokens)
+        self.routes = tuple(routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            token = authenticate(Headers(scope=scope).get("authorization"), self.tokens)
-            authorize(token, scope["method"])
+            authorization = Headers(scope=scope).get("authorization")
+            try:
+                token = authenticate(authorization, self.tokens)
+            except Unauthorized:
+                self._refused(scope, refusal_reason(authorization))
+                raise
+            try:
+                authorize(token, scope["method"])
+            except Forbidden:
+                self._refused(scope, "read-only token", actor=token.identity)
+                raise
             scope.setdefault("state", {})[ACTOR_KEY] = token.identity
         await self.app(scope, receive, send)
+
+    def _refused(self, scope: Scope, reason: str, **fields: str) -> None:
+        route = self.route_of(scope)
+        log.warning("admin_token_refused", method=scope["method"], route=route, reason=reason, **fields)
+
+    def route_of(self, scope: Scope) -> str:
+        """The template of the admin route a request is for (`/admin/v1/bots/{bot}/pins/{user}`), or `unknown`."""
+        for route in self.routes:
+            if route.matches(scope)[0] is not Match.NONE:
+                return scope.get("root_path", "") + getattr(route, "path", "")
+        return "unknown"
+
+
+def refusal_reason(authorization: str | None) -> str:
+    """Why a request's Authorization header was not accepted, in words that never include the token."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return "no bearer token"
+    return "not one of BOTGATE_ADMIN_TOKENS"

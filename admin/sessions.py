@@ -6,6 +6,7 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from admin.audit import change_event
 from admin.requests import url_bot, url_user
 from admin.services import actor, admin_services, bot_state
 from admin.views import sessions_view, transcript_view
@@ -27,8 +28,10 @@ async def delete_sessions(request: Request) -> Response:
     svc = admin_services(request)
     bot, user = url_bot(request), url_user(request)
     state = await bot_state(svc, bot)
+    live = sum(s.session.is_live for s in await user_sessions(svc.store, bot, user))
     sessions = await reset_user(svc.store, bot, user, svc.clock())
-    log.info("sessions_reset", bot=bot, sessions=len(sessions), actor=actor(request))
+    before, after = f"{live} live conversation(s)", "0 live conversation(s)"
+    log.info("admin_change", **change_event(bot, actor(request), "reset", user, before, after))
     return JSONResponse(sessions_view(state, user, sessions))
 
 

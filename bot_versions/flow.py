@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import structlog
+
 from bot_versions.answers import parse_boolean, parse_choice, parse_number
 from bot_versions.calls import Caller, CallFailed
 from bot_versions.errors import BotFailed
@@ -28,6 +30,8 @@ from bot_versions.problems import is_number
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.templates import Path, Template, TextTooLong, lookup, parse_path, parse_template
 from bot_versions.validation import validate
+
+log = structlog.get_logger("botgate.flow")
 
 DEFAULT_RETRY = "Sorry, I did not understand that."
 CALL_APOLOGY = "Sorry, I cannot do that right now. Please try again later."
@@ -119,6 +123,7 @@ class FlowRuntime:
             listed = "; ".join(f"{problem.path}: {problem.message}" for problem in problems)
             raise ValueError(f"{version.bot} {version.version} is not a valid flow: {listed}")
         document = version.document
+        self._bot, self._version = version.bot, version.version
         self._caller = caller
         self._reply = parse_template(document["reply"]) if "reply" in document else None
         self._start: str = document.get("start", "")
@@ -195,7 +200,12 @@ class FlowRuntime:
                 try:
                     url = step.url.render(values, quote=_quote, limit=MAX_URL_CHARS)
                     result = await self._caller(step.method, url, step.timeout)
-                except (CallFailed, TextTooLong):  # a URL past the limit is refused like an unreachable one
+                except (CallFailed, TextTooLong) as exc:  # a URL past the limit is refused like an unreachable one
+                    # CallFailed names the method and host, never the path or query (they may carry keys)
+                    reason = (
+                        str(exc) if isinstance(exc, CallFailed) else f"the URL would pass {MAX_URL_CHARS} characters"
+                    )
+                    log.warning("call_failed", bot=self._bot, version=self._version, step=name, reason=reason)
                     if step.on_error is None:
                         _said(replies, Reply(CALL_APOLOGY))
                     name = step.on_error

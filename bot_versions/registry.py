@@ -54,9 +54,16 @@ def _dumps(value: Any) -> str:
 class Registry:
     """Stores versions and rollout; every change is one atomic compare-and-set with its audit entry."""
 
-    def __init__(self, redis: Redis, clock: Callable[[], int] = wall_ms) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        clock: Callable[[], int] = wall_ms,
+        on_change: Callable[[str, AuditEntry], None] | None = None,
+    ) -> None:
         self.redis = redis
         self.clock = clock
+        # told of each change once it is written (bot, its audit entry): the gateway logs it
+        self.on_change = on_change or (lambda bot, entry: None)
         self._cas = redis.register_script((files("bot_versions") / "cas.lua").read_text())
 
     async def put(self, version: BotVersion, actor: str) -> bool:
@@ -80,6 +87,7 @@ class Registry:
         if not stored:  # another writer stored this version number a moment ago
             return await self.put(version, actor)
         await self.redis.sadd(keys.BOTS, version.bot)
+        self.on_change(version.bot, entry)
         return True
 
     async def set_status(
@@ -126,6 +134,7 @@ class Registry:
                 keys=[keys.config(bot), keys.audit(bot)],
                 args=[field, current or "", new or "", _dumps(entry.to_json()), AUDIT_MAXLEN],
             ):
+                self.on_change(bot, entry)
                 return new
         raise Conflict(f"{bot} is being changed by someone else right now; retry")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from admin.app import admin_mount
+from admin.audit import STARTUP_ACTOR, log_change
 from admin.auth import configured_or_generated, token_notice
 from bot_versions.calls import HttpCaller
 from bot_versions.examples import examples_dir
@@ -25,10 +27,12 @@ from bot_versions.model import Status
 from bot_versions.registry import Registry, wall_ms
 from bot_versions.runtimes.env import RuntimeEnv
 from bot_versions.runtimes.upstream import Upstream
+from gateway import front
 from gateway.channels import ROUTES as CHANNEL_ROUTES
 from gateway.channels import startup_notes
 from gateway.connector import routes as CONNECTOR_ROUTES
 from gateway.errors import HANDLERS, error_response
+from gateway.logs import ShutdownSignal, announcer, configure, present, user_references
 from gateway.metrics import metrics
 from gateway.openapi import openapi_json
 from gateway.redis_connection import connect
@@ -42,24 +46,28 @@ from middleware.store import SessionStore
 
 log = structlog.get_logger("botgate.app")
 
-STARTUP_ACTOR = "startup"
 
+async def publish_directory(registry: Registry, settings: Settings) -> dict[str, list[str]]:
+    """Store and publish the bots directory; a version already stored keeps the status operators gave it.
 
-async def publish_directory(registry: Registry, settings: Settings) -> list[str]:
-    """Store and publish the bots directory; a version already stored keeps the status operators gave it."""
-    published = []
+    What was done, for the `bots_loaded` event: versions stored and published now, versions already stored.
+    """
+    done: dict[str, list[str]] = {"stored_and_published": [], "already_stored": []}
     for version in load_directory(settings.bots_dir or examples_dir(), settings.store_rules()):
+        name = f"{version.bot} {version.version}"
         if await registry.put(version, STARTUP_ACTOR):
             await registry.set_status(version.bot, version.version, Status.PUBLISHED, STARTUP_ACTOR)
-            published.append(f"{version.bot} {version.version}")
-    return published
+            done["stored_and_published"].append(name)
+        else:
+            done["already_stored"].append(name)
+    return done
 
 
 async def build_services(
     settings: Settings, redis: Redis | None, clock: Clock, middleware: Sequence[Middleware]
 ) -> Services:
     client = redis if redis is not None else connect(settings)
-    registry = Registry(client, clock)
+    registry = Registry(client, clock, on_change=log_change)
     caller = HttpCaller(settings.call_hosts)
     upstream = Upstream(AllowList(settings.upstream_hosts, "BOTGATE_UPSTREAM_HOSTS"), settings.upstream_secret)
     inbox = RedisInbox(client)
@@ -101,35 +109,50 @@ def create_app(
     redis: Redis | None = None,
     clock: Clock = wall_ms,
     middleware: Sequence[Middleware] = (),
-    announce: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    announce: Callable[[str], None] | None = None,
 ) -> Starlette:
-    """Build the gateway. Pass `redis` to share a client you own (it is then not closed on shutdown)."""
-    settings = settings or Settings.from_env()
+    """Build the gateway. Pass `redis` to share a client you own (it is then not closed on shutdown).
+
+    Called with no settings, as uvicorn calls it in each worker of `botgate serve`, it reads them from the
+    environment and configures logging by them (BOTGATE_LOG_FORMAT, BOTGATE_LOG_USER). Start-up notes go to
+    `announce`, by default stderr in console format and log events in JSON format.
+    """
+    if settings is None:
+        settings = Settings.from_env()
+        settings.require_tokens_when_shared()
+        configure(settings.log_format, user_references(settings.log_user, settings.log_user_key, settings.admin_tokens))
     tokens, generated_token = configured_or_generated(settings.admin_tokens)
+    notes = announce or announcer(settings.log_format)
+    show_secret = announce or (lambda line: print(line, file=sys.stderr))  # a token is never logged
+    shutdown = ShutdownSignal()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         svc = await build_services(settings, redis, clock, middleware)
         app.state.services = svc
         try:
-            published = await publish_directory(svc.registry, settings)
-            log.info("bots_loaded", published=published)
+            loaded = await publish_directory(svc.registry, settings)
+            log.info("bots_loaded", source=str(settings.bots_dir or "the shipped examples"), **loaded)
             if settings.embedded:
-                announce(
+                notes(
                     "WARNING: running on the embedded in-process store; nothing is kept across restarts. "
                     "Set BOTGATE_REDIS_URL to use Redis."
                 )
             for note in startup_notes(settings):
-                announce(note)
+                notes(note)
             if generated_token is not None:
-                announce(token_notice(generated_token))
+                show_secret(token_notice(generated_token))
+            shutdown.watch()
+            log.info("started", pid=os.getpid(), store="embedded" if settings.embedded else "redis")
             yield
+            log.info("stopping", **present({"pid": os.getpid(), "signal": shutdown.name}))
         finally:
             await svc.store.flush()  # health counts wait up to a second in the process: write them before leaving
             await svc.caller.aclose()
             await svc.upstream.aclose()
             if redis is None:
                 await svc.redis.aclose()
+        log.info("stopped", pid=os.getpid())
 
     return Starlette(
         routes=[
@@ -137,6 +160,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             Route("/metrics", metrics),
+            *front.routes,
             *CHANNEL_ROUTES,
             *CONNECTOR_ROUTES,
             admin_mount(tokens),

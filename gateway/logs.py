@@ -1,27 +1,132 @@
-"""structlog set-up: one JSON object per line, or readable console lines, by BOTGATE_LOG_FORMAT."""
+"""structlog set-up: one JSON object per line, or readable console lines, by BOTGATE_LOG_FORMAT.
+
+Configured once per process: by `botgate serve` for what it says before serving, and by the app factory as uvicorn
+calls it (so every `--workers N` worker honours BOTGATE_LOG_FORMAT too). Following structlog's performance advice,
+the bound logger class is a filtering one built once, loggers are cached on first use, and nothing goes through
+the standard library's logging.
+
+Turn events and user-related admin events carry `user`: the id as the channel sent it, or, with
+BOTGATE_LOG_USER=hash, a keyed hash of it (`u#` and 16 hex digits) that operators can correlate across events but
+that does not reveal the id without the key.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import structlog
+import uvicorn
+
+USER_FIELD = "user"
+WARNING_PREFIX = "WARNING: "
+
+# Built once: the class decides at creation which levels are no-ops, so a filtered call costs nothing.
+_BOUND_LOGGER = structlog.make_filtering_bound_logger(logging.INFO)
+
+log = structlog.get_logger("botgate")
 
 
-def configure(log_format: str) -> None:
-    """Configure structlog once for the process (the CLI calls this; tests capture logs instead)."""
+def user_hasher(key: bytes) -> Callable[[str], str]:
+    """The keyed hash that stands for a user id in the logs: the same id and key always give the same reference."""
+
+    def reference(user: str) -> str:
+        digest = hmac.new(key, user.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+        return "u#" + digest[:16]
+
+    return reference
+
+
+def user_key(log_user_key: str | None, admin_tokens: Sequence[str]) -> bytes:
+    """BOTGATE_LOG_USER_KEY, else a key derived from the admin tokens (every process with the same tokens agrees)."""
+    if log_user_key:
+        return log_user_key.encode()
+    material = "\n".join(sorted(admin_tokens)).encode()
+    return hmac.new(material, b"botgate log user reference", hashlib.sha256).digest()
+
+
+def user_references(mode: str, log_user_key: str | None, admin_tokens: Sequence[str]) -> Callable[[str], str] | None:
+    """How `user` fields are written: None for the id itself (BOTGATE_LOG_USER=id), else the keyed hash."""
+    return user_hasher(user_key(log_user_key, admin_tokens)) if mode == "hash" else None
+
+
+def _hash_users(reference: Callable[[str], str]) -> structlog.types.Processor:
+    def processor(logger: Any, method: str, event: Any) -> Any:
+        user = event.get(USER_FIELD)
+        if isinstance(user, str):
+            event[USER_FIELD] = reference(user)
+        return event
+
+    return processor
+
+
+def configure(log_format: str, user_reference: Callable[[str], str] | None = None) -> None:
+    """Configure structlog for the process; with `user_reference`, every `user` field is replaced by it."""
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
+    users = [] if user_reference is None else [_hash_users(user_reference)]
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
+            *users,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        wrapper_class=_BOUND_LOGGER,
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
+
+
+def announcer(log_format: str) -> Callable[[str], None]:
+    """Where start-up notes go: stderr for people (console), or the log as events (json), warnings as warnings."""
+    if log_format != "json":
+        return lambda line: print(line, file=sys.stderr)
+
+    def announce(line: str) -> None:
+        if line.startswith(WARNING_PREFIX):
+            log.warning("startup_warning", message=line.removeprefix(WARNING_PREFIX))
+        else:
+            log.info("startup_note", message=line)
+
+    return announce
+
+
+def present(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the fields that have a value: an event never shows `None`."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+class ShutdownSignal:
+    """Which signal (SIGTERM, SIGINT for Ctrl-C) asked this process to stop, for the `stopping` event.
+
+    uvicorn owns the signals of a process it serves; `watch` puts a note-taker in front of its handlers and
+    calls them as before. Where uvicorn does not own them (tests, a server in a thread) it changes nothing.
+    """
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+
+    def watch(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(number)
+            if isinstance(getattr(previous, "__self__", None), uvicorn.Server) and callable(previous):
+                signal.signal(number, self._noting(previous))
+
+    def _noting(self, previous: Callable[[int, Any], Any]) -> Callable[[int, Any], None]:
+        def handler(number: int, frame: Any) -> None:
+            self.name = self.name or signal.Signals(number).name
+            previous(number, frame)
+
+        return handler

@@ -180,6 +180,32 @@ PATHS: JSON = {
             },
         }
     },
+    "/": {
+        "get": {
+            "summary": "The start page",
+            "description": (
+                "An HTML page for people: the bots that have a published version, each linked to its web chat with "
+                "the version new conversations start on, and links to the dashboard, the API reference and the "
+                "health and metrics routes."
+            ),
+            "responses": {
+                "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}},
+                **errors(503),
+            },
+        }
+    },
+    "/docs": {
+        "get": {
+            "summary": "The API reference for people",
+            "description": (
+                "This document rendered by Swagger UI, which the gateway serves itself under /docs/assets/ "
+                "(nothing is fetched from elsewhere)."
+            ),
+            "responses": {
+                "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}},
+            },
+        }
+    },
     "/openapi.json": {
         "get": {
             "summary": "This document",

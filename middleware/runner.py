@@ -113,6 +113,7 @@ class TurnRunner:
         fields: dict[str, Any] = {
             "bot": a.bot,
             "channel": a.channel,
+            "user": a.user,  # the id, or its keyed hash where the log set-up says so (BOTGATE_LOG_USER=hash)
             "version": session.version if session else None,
             "conversation": session.conversation if session else None,
             "decision": ctx.decision.value if ctx and ctx.decision else None,
@@ -126,4 +127,5 @@ class TurnRunner:
             fields["reason"] = reason  # why the bot failed the turn: a short word, never the bot's text
         if self.log_text:
             fields["text"] = a.text
-        log.info("turn", **fields)
+        # only the fields that have a value: a duplicate or a refused turn has no version or decision to show
+        log.info("turn", **{name: value for name, value in fields.items() if value is not None})

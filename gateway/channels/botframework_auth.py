@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import jwt
+import structlog
 
 from bot_versions.errors import Forbidden, Unauthorized, Unavailable
 
@@ -21,6 +22,9 @@ CLOCK_SKEW_S = 300  # the tolerance Bot Framework's own SDKs allow
 KEYS_MAX_AGE_S = 24 * 3600  # keys rotate; the spec asks for a refresh at least daily
 REFRESH_COOLDOWN_S = 300  # an unknown key id refreshes early, but not on every forged token
 FETCH_TIMEOUT_S = 10.0
+ROUTE = "/v1/bots/{bot}/activities"
+
+log = structlog.get_logger("botgate.botframework")
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,16 @@ class ChannelAuth:
         self.keys = keys
 
     async def check(self, authorization: str | None, activity: dict[str, Any]) -> None:
-        """401 for a missing or invalid token, 403 for a valid one that does not cover this activity."""
+        """401 for a missing or invalid token, 403 for a valid one that does not cover this activity.
+
+        Each refusal is logged once (`channel_auth_refused`: route and reason, never the token)."""
+        try:
+            await self._check(authorization, activity)
+        except (Unauthorized, Forbidden) as exc:
+            log.warning("channel_auth_refused", channel="botframework", route=ROUTE, reason=exc.message)
+            raise
+
+    async def _check(self, authorization: str | None, activity: dict[str, Any]) -> None:
         token = bearer_token(authorization)
         try:
             kid = jwt.get_unverified_header(token).get("kid")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
+import structlog
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +24,8 @@ from gateway.settings import Settings
 from middleware.receive import normalise_text
 
 CHANNEL = "twilio"
+ROUTE = "/v1/bots/{bot}/twilio"
+log = structlog.get_logger("botgate.twilio")
 FIELDS = {"From": True, "Body": True, "MessageSid": False}
 
 
@@ -47,12 +50,20 @@ def check_signature(request: Request, settings: Settings, token: str, form: Immu
     """403 unless `X-Twilio-Signature` is Twilio's signature of this URL and form."""
     signature = request.headers.get("x-twilio-signature")
     if not signature:
+        _refused(request, "no X-Twilio-Signature header")
         raise Forbidden("the request has no X-Twilio-Signature header")
     if not RequestValidator(token).validate(signed_url(request, settings), form, signature):
+        _refused(request, "X-Twilio-Signature does not match")
         raise Forbidden(
             "X-Twilio-Signature does not match this request; check BOTGATE_TWILIO_AUTH_TOKEN "
             "and, behind a proxy, BOTGATE_PUBLIC_URL"
         )
+
+
+def _refused(request: Request, reason: str) -> None:
+    """One event per refused request: route and reason, never the signature or the form."""
+    bot = request.path_params.get("bot")
+    log.warning("channel_auth_refused", channel=CHANNEL, route=ROUTE, bot=bot, reason=reason)
 
 
 def sms_text(reply: dict[str, Any]) -> str:
@@ -90,4 +101,4 @@ async def post_sms(request: Request) -> Response:
     return twiml(await answer_people(gw.runner, activity))
 
 
-routes = [Route("/v1/bots/{bot}/twilio", post_sms, methods=["POST"])]
+routes = [Route(ROUTE, post_sms, methods=["POST"])]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from admin.app import raw_route_path
-from gateway.cli_client import segment
+from gateway.cli.client import segment
 from tests.admin.support import Admin
 from tests.admin.support import settings as admin_settings
 from tests.support import Gateway, running_gateway

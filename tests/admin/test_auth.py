@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 from redis.asyncio import Redis
+from structlog.testing import capture_logs
 
 from admin.auth import (
     AdminToken,
@@ -192,3 +193,27 @@ async def test_a_generated_token_is_announced_once_and_opens_the_admin_api(redis
         assert len(lines) == 1
         token = lines[0].split("BOTGATE_TOKEN=")[1].strip()
         assert (await gw.http.get("/admin/v1/bots", headers=bearer(token))).status_code == 200
+
+
+async def test_each_refused_token_is_logged_once_with_route_and_reason_never_the_token(redis: Redis) -> None:
+    """admin_token_refused: method, route template (no user id), reason; a read-only refusal names the identity."""
+    async with running_gateway(redis, settings=settings()) as gw:
+        with capture_logs() as logs:
+            await gw.http.get("/admin/v1/bots/greeter/sessions/alice", headers=bearer("not-a-token-of-ours"))
+            await gw.http.get("/admin/v1/bots")
+            await Admin(gw.http, RO).call("PUT", "/bots/greeter/pins/alice", json={"version": "1.0.0"})
+    refused = [e for e in logs if e["event"] == "admin_token_refused"]
+    assert refused == [
+        {
+            "event": "admin_token_refused",
+            "log_level": "warning",
+            "method": "GET",
+            "route": "/admin/v1/bots/{bot}/sessions/{user}",
+            "reason": "not one of BOTGATE_ADMIN_TOKENS",
+        },
+        {"event": "admin_token_refused", "log_level": "warning", "method": "GET", "route": "/admin/v1/bots",
+         "reason": "no bearer token"},
+        {"event": "admin_token_refused", "log_level": "warning", "method": "PUT",
+         "route": "/admin/v1/bots/{bot}/pins/{user}", "reason": "read-only token", "actor": AdminToken.of(RO).identity},
+    ]  # fmt: skip
+    assert "not-a-token-of-ours" not in str(logs) and RO not in str(logs) and "alice" not in str(refused)

@@ -211,7 +211,9 @@ async def test_runaway_turn_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_templates_are_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Turns render the templates parsed when the runtime was built; none is parsed per turn."""
-    bot = FlowRuntime(example("zipcode-1.0.0.yaml"), FakeCaller({"town": "Nome", "state": "Alaska"}))
+    bot = FlowRuntime(
+        example("zipcode-1.1.0.yaml"), FakeCaller({"found": True, "zip": "99762", "town": "Nome", "state": "Alaska"})
+    )
 
     def refuse(text: str) -> None:
         raise AssertionError("parsed during a turn")

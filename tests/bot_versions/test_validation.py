@@ -91,7 +91,7 @@ def test_valid(document: dict[str, Any]) -> None:
     assert validate(document) == []
 
 
-@pytest.mark.parametrize("name", ["greeter-1.0.0.yaml", "greeter-2.0.0.yaml", "echo-1.0.0.yaml", "zipcode-1.0.0.yaml"])
+@pytest.mark.parametrize("name", ["greeter-1.0.0.yaml", "greeter-2.0.0.yaml", "echo-1.0.0.yaml", "zipcode-1.1.0.yaml"])
 def test_examples_are_valid(name: str) -> None:
     """Every shipped example is a valid definition."""
     from bot_versions.documents import parse_document

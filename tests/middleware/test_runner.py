@@ -43,3 +43,16 @@ async def test_a_failed_turn_is_logged_with_its_outcome(redis: Redis) -> None:
             r = await gw.http.post("/v1/bots/nobody/messages", json={"user": "a", "text": "hi"})
     assert r.status_code == 404
     assert [(e["outcome"], e["saved"]) for e in logs if e["event"] == "turn"] == [("not_found", False)]
+
+
+async def test_a_turn_names_its_user_and_never_shows_an_empty_field(redis: Redis) -> None:
+    """`user` is the id the channel sent; a turn refused before binding leaves out version and decision, no None."""
+    async with running_gateway(redis) as gw:
+        with capture_logs() as logs:
+            await gw.chat("greeter", "alice").send("hi")
+            await gw.http.post("/v1/bots/nobody/messages", json={"user": "bob", "text": "hi"})
+    ok, refused = [e for e in logs if e["event"] == "turn"]
+    assert (ok["user"], refused["user"]) == ("alice", "bob")
+    assert {"version", "conversation", "decision"} <= set(ok)
+    assert not {"version", "conversation", "decision"} & set(refused)
+    assert None not in refused.values()

@@ -92,7 +92,7 @@ async def test_a_repeated_message_id_is_answered_from_the_store_on_another_proce
 
 async def test_a_bot_that_calls_out_always_takes_the_lock_first(redis: Redis, tmp_path: Path) -> None:
     """A `call` step must never run twice, so zipcode turns load under the lock: two calls, never one."""
-    (tmp_path / "zipcode.yaml").write_text((examples_dir() / "zipcode-1.0.0.yaml").read_text())
+    (tmp_path / "zipcode.yaml").write_text((examples_dir() / "zipcode-1.1.0.yaml").read_text())
     (tmp_path / "echo.yaml").write_text(yaml.safe_dump({"bot": "echo", "version": "1.0.0", "reply": "{text}"}))
     async with running_gateway(redis, settings=Settings(redis_url="redis://t", bots_dir=tmp_path)) as gw:
         catalog = gw.services.catalog

@@ -16,6 +16,7 @@ from jwt.algorithms import RSAAlgorithm
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from structlog.testing import capture_logs
 
 from gateway.channels.botframework import BotFramework
 from gateway.channels.botframework_auth import ISSUER
@@ -137,16 +138,21 @@ def hs256_token(peers: Peers) -> str:
 async def test_a_request_without_a_valid_token_is_refused_and_runs_nothing(
     gw: Gateway, peers: Peers, redis: Redis, authorization: Callable[[Peers], str | None], status: int
 ) -> None:
-    """401 for a missing or invalid token, 403 for a valid token issued for another serviceUrl."""
+    """401 for a missing or invalid token, 403 for another serviceUrl; each refusal logged once, without the token."""
     before = await snapshot(redis)
     activity, _ = signed(peers, message("hi", "a1"))
     header = authorization(peers)
-    r = await gw.http.post(
-        URL.format(bot="greeter"), json=activity, headers={"Authorization": header} if header else {}
-    )
+    with capture_logs() as logs:
+        r = await gw.http.post(
+            URL.format(bot="greeter"), json=activity, headers={"Authorization": header} if header else {}
+        )
     assert r.status_code == status, r.text
     assert r.json()["error"]["code"] == ("unauthorized" if status == 401 else "forbidden")
     assert await snapshot(redis) == before
+    [refused] = [e for e in logs if e["event"] == "channel_auth_refused"]  # one event, with route and reason
+    assert (refused["channel"], refused["route"]) == ("botframework", "/v1/bots/{bot}/activities")
+    assert refused["reason"] == r.json()["error"]["message"]
+    assert not header or header.split()[-1] not in str(logs)  # never the token
 
 
 async def test_a_key_not_endorsed_for_the_activitys_channel_is_403(gw: Gateway, peers: Peers, redis: Redis) -> None:

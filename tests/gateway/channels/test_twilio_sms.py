@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from redis.asyncio import Redis
+from structlog.testing import capture_logs
 from twilio.request_validator import RequestValidator
 
 from gateway.settings import Settings
@@ -151,3 +152,18 @@ async def test_an_unknown_bot_is_404(gw: Gateway) -> None:
     """A signed message to a bot that does not exist is 404 JSON."""
     r = await post(gw, sms("hi"), bot="nobody")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+async def test_a_refused_signature_is_logged_once_with_route_and_reason(gw: Gateway) -> None:
+    """channel_auth_refused names channel, route template, bot and why; never the signature, sender or text."""
+    form = sms("my secret", "SM9")
+    with capture_logs() as logs:
+        await gw.http.post(PATH.format(bot="greeter"), data=form)
+        await post(gw, form, token="not-the-token")
+    refused = [e for e in logs if e["event"] == "channel_auth_refused"]
+    common = {"event": "channel_auth_refused", "log_level": "warning", "channel": "twilio", "route": PATH}
+    assert refused == [
+        {**common, "bot": "greeter", "reason": "no X-Twilio-Signature header"},
+        {**common, "bot": "greeter", "reason": "X-Twilio-Signature does not match"},
+    ]
+    assert "my secret" not in str(logs) and "+15550001111" not in str(refused)

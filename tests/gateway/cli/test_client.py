@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.cli_client import segment
+from gateway.cli.client import segment
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -54,7 +55,9 @@ def test_serve_prints_the_chat_url_the_admin_token_and_the_embedded_warning_then
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
-            env={"PATH": "/usr/bin:/bin"}, stdout=out, stderr=subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -73,3 +76,32 @@ def test_serve_prints_the_chat_url_the_admin_token_and_the_embedded_warning_then
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_taken_port_stops_start_up_before_anything_is_printed_and_says_how_to_pick_another() -> None:
+    """Exit status 2, no banner or token first, and the three ways to choose a port."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+            env={"PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"botgate: port {port} on 127.0.0.1 is taken")
+    for way in (f"botgate serve --port {port + 1}", f"BOTGATE_PORT={port + 1}", f"make run PORT={port + 1}"):
+        assert way in result.stderr
+    assert result.stderr.count("\n") == 1  # one line: no banner, no generated token
+
+
+def test_a_shared_redis_without_admin_tokens_stops_start_up_asking_for_them() -> None:
+    """With BOTGATE_REDIS_URL set, a generated token would work on this process only: exit 2 naming the setting."""
+    result = serve({"BOTGATE_REDIS_URL": "redis://127.0.0.1:9/0"})
+    assert result.returncode == 2
+    assert "set BOTGATE_ADMIN_TOKENS" in result.stderr
+    assert "Admin token" not in result.stderr

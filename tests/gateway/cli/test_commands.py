@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib.metadata import version as package_version
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gateway.cli import main
@@ -81,12 +84,10 @@ def test_status_shows_the_rollout_and_a_table_of_versions(botgate: Botgate) -> N
 
 def test_the_release_workflow(botgate: Botgate, tmp_path: Path) -> None:
     """Draft, pin yourself, chat, publish, canary 10%, promote, unpublish the old version with drain."""
-    assert botgate("publish", definition_file(tmp_path, hello("1.0.0"))).out.splitlines() == [
-        "stored hello 1.0.0 as a draft",
-        "published hello 1.0.0",
-    ]
+    run = botgate("publish", definition_file(tmp_path, hello("1.0.0")))
+    assert run.out == "stored and published hello 1.0.0; new conversations now start on it\n"
     run = botgate("publish", definition_file(tmp_path, hello("1.1.0")), "--draft")
-    assert run.out == "stored hello 1.1.0 as a draft\n"
+    assert run.out == "stored hello 1.1.0 as a draft; only users pinned to it reach it (botgate pin hello USER 1.1.0)\n"
     assert "me's next conversation: 1.1.0 (pin)" in botgate("pin", "hello", "me", "1.1.0").out
 
     chat = botgate("chat", "hello", "--user", "me", stdin="hi\nAda\n")
@@ -98,7 +99,12 @@ def test_the_release_workflow(botgate: Botgate, tmp_path: Path) -> None:
     ]
     assert botgate("chat", "hello", "--user", "someone-else", stdin="hi\n").out.startswith("[1.0.0]")
 
-    assert botgate("publish", definition_file(tmp_path, hello("1.1.0"))).out.splitlines()[-1] == "published hello 1.1.0"
+    assert botgate("rollout", "hello", "--stable", "1.0.0").code == 0
+    run = botgate("publish", definition_file(tmp_path, hello("1.1.0")))
+    assert run.out == (
+        "published hello 1.1.0; stable stays 1.0.0 (the rollout names it; "
+        "`botgate rollout hello --stable 1.1.0` moves new conversations)\n"
+    )
     run = botgate("rollout", "hello", "--stable", "1.0.0", "--canary", "1.1.0", "--percent", "10")
     assert run.out.splitlines() == ["stable: 1.0.0", "canary: 1.1.0 for 10% of users"]
     assert botgate("unpin", "hello", "me").code == 0
@@ -197,15 +203,121 @@ def test_the_installed_command_reads_url_and_token_from_the_environment(live: Se
 
 
 def test_serve_without_tokens_prints_one_generated_token_and_never_logs_it(tmp_path: Path) -> None:
-    """The token is shown once on stderr, works for the admin API, and appears in no log line."""
-    server = RedisServer(tmp_path / "redis").start()
-    try:
-        with live_gateway(tmp_path / "gateway", {"BOTGATE_REDIS_URL": server.url}) as gateway:
-            announced = gateway.announced()
-            token = announced.split("BOTGATE_TOKEN=")[1].split()[0]
-            assert announced.count(token) == 2  # the notice's two lines, and nothing else
-            code = main(["status", "greeter", "--url", gateway.url, "--token", token])
-            assert code == 0
-            assert token not in (tmp_path / "gateway" / "stdout.log").read_text()
-    finally:
-        server.stop()
+    """On the embedded store the token is shown once on stderr, works for the admin API, and is in no log line."""
+    with live_gateway(tmp_path / "gateway", {}) as gateway:
+        announced = gateway.announced()
+        token = announced.split("BOTGATE_TOKEN=")[1].split()[0]
+        assert announced.count(token) == 2  # the notice's two lines, and nothing else
+        code = main(["status", "greeter", "--url", gateway.url, "--token", token])
+        assert code == 0
+        assert token not in (tmp_path / "gateway" / "stdout.log").read_text()
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """`botgate --version` prints botgate and the installed distribution's version, exit 0."""
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"botgate {package_version('botgate')}\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["serve", "publish", "unpublish", "rollout", "pin", "unpin", "sessions", "transcript", "chat", "bots",
+     "status", "health", "audit"],
+)  # fmt: skip
+def test_every_command_explains_itself_and_its_defaults_but_never_shows_a_token(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--help has a description, a help line per argument, each default written out, and no token from the env."""
+    monkeypatch.setenv("BOTGATE_TOKEN", "secret-token-from-the-environment")
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    usage, description, *_ = text.split("\n\n")
+    assert usage.startswith(f"usage: botgate {command}") and len(description) > 20
+    assert "secret-token-from-the-environment" not in text
+    arguments = [line for line in text.splitlines() if line.startswith("  ") and not line.startswith("   ")]
+    assert all(len(line.split(None, 1)) == 2 or line.strip().startswith("-") for line in arguments), text
+    assert "(default: BOTGATE_TOKEN)" in text or command == "serve"
+    if command in ("serve", "health", "audit"):
+        assert "(default: " in text.split("--help", 1)[1].replace("BOTGATE_TOKEN", "")
+
+
+def test_bots_lists_each_bot_with_stable_canary_and_active_sessions(botgate: Botgate) -> None:
+    """One row per bot: what routing serves now, the canary, conversations under way, versions stored."""
+    assert botgate("chat", "greeter", "--user", "bots-lister", stdin="hi\n").code == 0
+    run = botgate("bots")
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
+    assert lines[0].split() == ["BOT", "STABLE", "CANARY", "ACTIVE", "SESSIONS", "VERSIONS"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
+    assert rows["echo"] == ["1.0.0", "-", "0", "1"]
+    assert rows["zipcode"] == ["1.1.0", "-", "0", "1"]
+    assert rows["greeter"][:2] == ["2.0.0", "-"] and int(rows["greeter"][2]) >= 1
+
+
+def test_audit_shows_who_changed_what_newest_first(botgate: Botgate) -> None:
+    """WHEN, WHO (the token's identity), WHAT, SUBJECT and before -> after, newest first, at most --limit rows."""
+    assert botgate("pin", "echo", "auditor", "1.0.0").code == 0
+    assert botgate("unpin", "echo", "auditor").code == 0
+    run = botgate("audit", "echo", "--limit", "2")
+    assert run.code == 0, run.err
+    header, newest, older = run.out.splitlines()
+    assert header.split() == ["WHEN", "WHO", "WHAT", "SUBJECT", "BEFORE", "->", "AFTER"]
+    identity = "token#" + hashlib.sha256(RW.encode()).hexdigest()[:8]
+    assert newest.split()[2:] == [identity, "unpin", "auditor", "1.0.0", "->", "none"]
+    assert older.split()[2:] == [identity, "pin", "auditor", "none", "->", "1.0.0"]
+
+
+def test_publish_bot_version_republishes_a_stored_version_without_its_file(botgate: Botgate, tmp_path: Path) -> None:
+    """Rolling back to an unpublished version: `publish BOT VERSION` publishes it again and says where routing goes."""
+    assert botgate("publish", definition_file(tmp_path, {**hello("1.0.0"), "bot": "rollback"})).code == 0
+    assert botgate("unpublish", "rollback", "1.0.0").code == 0
+    run = botgate("publish", "rollback", "1.0.0")
+    assert (run.code, run.out) == (0, "published rollback 1.0.0 again; new conversations now start on it\n")
+    run = botgate("publish", "rollback", "1.0.0")
+    assert run.out == "rollback 1.0.0 was already published; new conversations now start on it\n"
+    assert botgate("publish", "rollback", "9.9.9").code == 1
+    assert botgate("publish", "rollback", "1.0.0", "--draft").code == 2
+
+
+def test_unpin_says_whether_a_pin_was_removed(botgate: Botgate) -> None:
+    """Removing a pin names the version it pointed to; a user with no pin is told nothing changed."""
+    assert botgate("pin", "greeter", "pinned-one", "1.0.0").code == 0
+    run = botgate("unpin", "greeter", "pinned-one")
+    assert run.out == "removed pinned-one's pin to greeter 1.0.0; pinned-one's next conversation: 2.0.0 (stable)\n"
+    run = botgate("unpin", "greeter", "never-pinned")
+    assert (
+        run.out
+        == "never-pinned had no pin on greeter; nothing changed; never-pinned's next conversation: 2.0.0 (stable)\n"
+    )
+
+
+FLOAT_VERSION = "bot: hello\nversion: 1.10\nstart: nowhere\nsteps:\n  ask: {ask: Your name, colour: blue}\n"
+
+
+def test_a_yaml_float_version_is_reported_with_every_other_problem_by_the_cli(botgate: Botgate, tmp_path: Path) -> None:
+    """`version: 1.10` is a number: the CLI validates the file itself and lists that with the others, exit 2."""
+    path = tmp_path / "hello-1.10.yaml"
+    path.write_text(FLOAT_VERSION)
+    run = botgate("publish", str(path))
+    assert (run.code, run.out) == (2, "")
+    assert f"{path} cannot be sent: it has" in run.err
+    assert '  version: must be a string such as 1.0.0, not a number (in YAML, quote it: "1.0")' in run.err
+    assert "  start: " in run.err and "  steps.ask" in run.err
+    assert "names its bot and version" not in run.err
+
+
+def test_a_yaml_float_version_is_reported_with_every_other_problem_by_the_api(live: ServerProcess) -> None:
+    """The admin API's 422 lists the version that is a number beside the file's other problems."""
+    r = httpx.put(
+        f"{live.url}/admin/v1/bots/hello/versions/1.10",
+        content=FLOAT_VERSION,
+        headers={"Content-Type": "application/yaml", "Authorization": f"Bearer {RW}"},
+    )
+    assert r.status_code == 422
+    details = {d["path"]: d["message"] for d in r.json()["error"]["details"]}
+    assert details["version"].startswith("must be a string such as 1.0.0, not a number")
+    assert "start" in details and any(path.startswith("steps.ask") for path in details)

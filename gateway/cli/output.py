@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
+
+from admin.audit import change_text
+from gateway.cli.rollout import rollout_text
 
 JSON = dict[str, Any]
 
@@ -20,22 +23,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def when(iso: str | None) -> str:
     """An API timestamp, shortened to the second for reading: 2025-05-01 12:00:00Z."""
     return "-" if not iso else iso.replace("T", " ")[:19] + "Z"
-
-
-def canary_text(canary: JSON | None) -> str:
-    """A canary as words, or none."""
-    return "none" if canary is None else f"{canary['version']} for {canary['percent']:g}% of users"
-
-
-def rollout_text(rollout: JSON, serving: JSON | None = None) -> str:
-    """The rollout as set and, when known, as routing applies it now."""
-    stable = rollout["stable"] or "highest published release"
-    if serving is not None and serving["stable"] != rollout["stable"]:
-        stable += f" (now {serving['stable'] or 'nothing: no published release'})"
-    lines = [f"stable: {stable}", f"canary: {canary_text(rollout['canary'])}"]
-    if serving is not None and serving["canary"] != rollout["canary"]:
-        lines[-1] += " (not applied: its version is not published)"
-    return "\n".join(lines)
 
 
 def status_text(bot: JSON) -> str:
@@ -168,3 +155,85 @@ def health_text(data: JSON) -> str:
 
 def _percent(rate: float | None) -> str | None:
     return None if rate is None else f"{rate * 100:.1f}"
+
+
+def bots_text(data: JSON) -> str:
+    """`botgate bots`: one row per bot with what routing serves now and its conversations under way."""
+    if not data["bots"]:
+        return "no bots yet: store and publish a definition with `botgate publish FILE`"
+    rows = [
+        [
+            bot["bot"],
+            bot["serving"]["stable"],
+            _canary_cell(bot["serving"]["canary"]),
+            sum(v["active_sessions"] for v in bot["versions"]),
+            len(bot["versions"]),
+        ]
+        for bot in data["bots"]
+    ]
+    return table(["BOT", "STABLE", "CANARY", "ACTIVE SESSIONS", "VERSIONS"], rows)
+
+
+def _canary_cell(canary: JSON | None) -> str | None:
+    return None if canary is None else f"{canary['version']} ({canary['percent']:g}%)"
+
+
+def audit_text(data: JSON) -> str:
+    """`botgate audit`: the bot's changes, newest first: when, who, what, to what, and from what to what."""
+    if not data["entries"]:
+        return f"{data['bot']} has no recorded changes"
+    rows = [
+        [when(e["at"]), e["actor"], e["action"], e["subject"], change_text(e["action"], e["before"], e["after"])]
+        for e in data["entries"]
+    ]
+    return table(["WHEN", "WHO", "WHAT", "SUBJECT", "BEFORE -> AFTER"], rows)
+
+
+def draft_line(bot: str, version: JSON, created: bool) -> str:
+    """What `botgate publish FILE --draft` did, in one line."""
+    number = version["version"]
+    if created:
+        return f"stored {bot} {number} as a draft; only users pinned to it reach it (botgate pin {bot} USER {number})"
+    return f"{bot} {number} was already stored with this content ({version['status']}); nothing changed"
+
+
+def published_line(bot: JSON, number: str, before: str) -> str:
+    """What publishing did, in one line: stored and/or published (`before`: `stored` for a new version, else the
+    status it had), then where new conversations start now."""
+    name = bot["bot"]
+    done = {
+        "stored": f"stored and published {name} {number}",
+        "published": f"{name} {number} was already published",
+        "unpublished": f"published {name} {number} again",
+    }.get(before, f"published {name} {number}")
+    return f"{done}; {_routing_after(bot, number)}"
+
+
+def _routing_after(bot: JSON, number: str) -> str:
+    serving, stable = bot["serving"], bot["serving"]["stable"]
+    canary = serving["canary"]
+    if stable == number:
+        return "new conversations now start on it"
+    if canary is not None and canary["version"] == number:
+        return f"it is the canary for {canary['percent']:g}% of users; stable stays {stable}"
+    if bot["rollout"]["stable"] is not None:
+        why = f"the rollout names it; `botgate rollout {bot['bot']} --stable {number}` moves new conversations"
+    elif _is_prerelease(number):
+        why = f"{number} is a pre-release: reach it by canary or pin"
+    else:
+        why = "a higher release is published"
+    return f"stable stays {stable} ({why})"
+
+
+def _is_prerelease(number: str) -> bool:
+    try:
+        return Version(number).is_prerelease
+    except InvalidVersion:
+        return False
+
+
+def unpin_line(user: str, bot: str, before: str | None, after: JSON) -> str:
+    """What `botgate unpin` did: removed a pin, or found none; then where the user's next conversation goes."""
+    if before is None:
+        return f"{user} had no pin on {bot}; nothing changed; {next_text(after)}"
+    return f"removed {user}'s pin to {bot} {before}; {next_text(after)}"

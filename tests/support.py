@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -13,6 +13,7 @@ import httpx
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from bot_versions.runtimes.transport import Broken, Raw, Refused
 from bot_versions.runtimes.upstream import Upstream
 from gateway.app import create_app
 from gateway.services import Services
@@ -58,7 +59,7 @@ async def running_gateway(
         middleware=middleware,
         announce=announced.append,
     )
-    upstream = Upstream if upstream_client is None else partial(Upstream, client=upstream_client)
+    upstream = Upstream if upstream_client is None else partial(Upstream, transport=HttpxTransport(upstream_client))
     with patch("gateway.app.Upstream", upstream):  # the lifespan builds the gateway's one Upstream
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -100,3 +101,28 @@ async def snapshot(redis: Redis) -> dict[bytes, bytes | None]:
     is fine). A failed turn is counted as an error of its version; everything else it must leave as it was."""
     names = [key for key in sorted(await redis.keys("*")) if not key.startswith(HEALTH_KEYS)]
     return {key: await redis.dump(key) for key in names}
+
+
+class HttpxTransport:
+    """An upstream Transport over an httpx client, so tests can answer upstream calls with an httpx.MockTransport
+    (the gateway's own transport is aiohttp's; tests against real bot processes use it)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str], max_bytes: int) -> Raw:
+        try:
+            response = await self.client.post(url, content=body, headers=dict(headers))
+        except httpx.ConnectError:
+            raise Refused() from None
+        except httpx.TimeoutException:
+            raise TimeoutError() from None  # as the gateway's bound on the whole call ends it
+        except httpx.HTTPError as exc:
+            raise Broken(type(exc).__name__) from None
+        media_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        declared = response.headers.get("content-length", "")
+        over = len(response.content) > max_bytes or (declared.isdigit() and int(declared) > max_bytes)
+        return Raw(response.status_code, media_type, None if over else response.content)
+
+    async def aclose(self) -> None:
+        return None  # the test owns the client

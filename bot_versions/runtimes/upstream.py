@@ -1,6 +1,6 @@
 """What the runtimes that call a bot over HTTP (`http`, `activity`, `rasa`) share.
 
-One pooled client per gateway process (keep-alive connections to each bot), hosts checked against
+One pooled client per gateway process (keep-alive connections to each bot, `transport.py`), hosts checked against
 `BOTGATE_UPSTREAM_HOSTS` on every call (as well as when a version is stored), the body signed with
 `BOTGATE_UPSTREAM_SECRET`, answers read up to a size limit and parsed by the one safe JSON parser, and a bound on
 the calls in flight to one version, so that a slow bot cannot take the gateway's memory and connections with it.
@@ -21,19 +21,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
-from bot_versions.bodies import read_capped
 from bot_versions.errors import BotFailed, Unavailable
 from bot_versions.hosts import AllowList, NotAllowed
 from bot_versions.model import BotVersion
+from bot_versions.runtimes.transport import AiohttpTransport, Broken, Refused, Transport
 from bot_versions.safe_json import JsonRefused, loads
 
 SIGNATURE_HEADER = "X-Botgate-Signature"
 MAX_ANSWER_BYTES = 256 * 1024
 DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_MAX_IN_FLIGHT = 64
-POOL_CONNECTIONS = 512  # across all bots; a version's own bound (max_in_flight) is usually what binds first
 
 
 def sign(secret: bytes, body: bytes) -> str:
@@ -65,14 +62,12 @@ class Upstream:
         self,
         hosts: AllowList,
         secret: str | None = None,
-        client: httpx.AsyncClient | None = None,
+        transport: Transport | None = None,
         max_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self.hosts = hosts
         self._secret = secret.encode() if secret else None
-        self._owns_client = client is None
-        limits = httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS)
-        self._client = client or httpx.AsyncClient(follow_redirects=False, trust_env=False, limits=limits)
+        self._transport = transport or AiohttpTransport()
         self._max_bytes = max_bytes
         # Runtimes keep their gate alive; a version no runtime uses any more lets go of its entry.
         self._gates: weakref.WeakValueDictionary[tuple[str, str], Gate] = weakref.WeakValueDictionary()
@@ -103,35 +98,23 @@ class Upstream:
         if self._secret is not None:
             sent[SIGNATURE_HEADER] = sign(self._secret, body)
         try:
-            # httpx's timeout bounds each step (connect, each read); the turn's lock needs a bound on the whole call, or
-            # a bot trickling its answer a byte at a time could hold the user's conversation past the lock's lease.
+            # One bound on the whole call: the turn's lock needs it, or a bot trickling its answer a byte at a time
+            # could hold the user's conversation past the lock's lease.
             async with asyncio.timeout(timeout):
-                request = self._client.build_request("POST", url, content=body, headers=sent, timeout=timeout)
-                response = await self._client.send(request, stream=True)
-                try:
-                    data = await self._read(response, who)
-                finally:
-                    await response.aclose()
-        # `from None` everywhere: httpx's messages carry the whole URL, query included
-        except (httpx.TimeoutException, TimeoutError):
+                raw = await self._transport.post(url, body, sent, self._max_bytes)
+        except TimeoutError:
             raise BotFailed(f"{who} did not answer within {timeout:g} s", "timeout") from None
-        except httpx.ConnectError:
+        except Refused:
             raise BotFailed(f"{who} refused the connection", "refused") from None
-        except httpx.HTTPError as exc:
-            raise BotFailed(f"{who} failed: {type(exc).__name__}", "failed") from None
-        media_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        return Answer(response.status_code, media_type, data, who)
-
-    async def _read(self, response: httpx.Response, who: str) -> bytes:
-        body = await read_capped(response, self._max_bytes)
-        if body is None:
+        except Broken as exc:
+            raise BotFailed(f"{who} failed: {exc}", "failed") from None
+        if raw.body is None:
             raise BotFailed(f"{who} answered more than {self._max_bytes} bytes", "too_large")
-        return body
+        return Answer(raw.status, raw.media_type, raw.body, who)
 
     async def aclose(self) -> None:
-        """Close the pooled connections, if this client made them."""
-        if self._owns_client:
-            await self._client.aclose()
+        """Close the pooled connections."""
+        await self._transport.aclose()
 
 
 class Gate:

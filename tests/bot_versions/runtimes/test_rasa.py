@@ -20,7 +20,7 @@ from bot_versions.runtimes.upstream import Upstream
 from tests.admin.support import Admin
 from tests.bot_versions.runtimes.support import UPSTREAM_HOSTS, chat, definition, release, runtime_settings, texts
 from tests.bot_versions.test_runtimes import no_calls
-from tests.support import running_gateway
+from tests.support import HttpxTransport, running_gateway
 from tests.upstream.fake_rasa import payload
 from tests.upstream.fixtures import RunningBot
 
@@ -87,7 +87,8 @@ def rasa_answering(answer: Any) -> RasaRuntime:
         transport=httpx.MockTransport(lambda request: httpx.Response(200, content=json.dumps(answer)))
     )
     env = RuntimeEnv(
-        caller=no_calls, upstream=Upstream(AllowList(UPSTREAM_HOSTS, "BOTGATE_UPSTREAM_HOSTS"), client=client)
+        caller=no_calls,
+        upstream=Upstream(AllowList(UPSTREAM_HOSTS, "BOTGATE_UPSTREAM_HOSTS"), transport=HttpxTransport(client)),
     )
     document = definition("sizes", "1.0.0", "rasa", url="http://127.0.0.1:5005/webhooks/rest/webhook")
     return RasaRuntime(BotVersion("sizes", "1.0.0", "rasa", document), env)

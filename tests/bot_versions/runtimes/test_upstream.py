@@ -26,6 +26,7 @@ from bot_versions.runtimes.shapes import MAX_STATE_BYTES, checked_state, turn_re
 from bot_versions.runtimes.upstream import MAX_ANSWER_BYTES, SIGNATURE_HEADER, Gate, Upstream, sign
 from tests.bot_versions.runtimes.support import definition
 from tests.bot_versions.test_runtimes import no_calls
+from tests.support import HttpxTransport
 from tests.upstream.http_test_bot import HUGE_REPLIES, WRONG_SHAPES
 
 LOCAL = AllowList(["127.0.0.1"], "BOTGATE_UPSTREAM_HOSTS")
@@ -48,7 +49,7 @@ async def test_every_call_is_signed_over_the_bytes_sent_when_a_secret_is_set(sec
         return httpx.Response(200, json={"replies": []})
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(bot)) as client:
-        upstream = Upstream(LOCAL, secret, client=client)
+        upstream = Upstream(LOCAL, secret, transport=HttpxTransport(client))
         await upstream.post("http://127.0.0.1:9/turn", {"text": "café ☕"}, timeout=1, who="shop 1.0.0")
     [request] = seen
     assert request.content == '{"text":"café ☕"}'.encode()
@@ -252,7 +253,7 @@ async def test_the_clients_failures_name_the_bot_by_host_and_port_only(
     """Refused, timed out, broken, not allowed, oversize answers: each a BotFailed with its reason; never the query."""
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(BotFailed) as failed:
-            await Upstream(LOCAL, client=client).post(url, {}, timeout=1, who="shop 1.0.0")
+            await Upstream(LOCAL, transport=HttpxTransport(client)).post(url, {}, timeout=1, who="shop 1.0.0")
     assert failed.value.reason == reason
     assert "SECRET" not in failed.value.message and "shop 1.0.0" in failed.value.message
 
@@ -291,9 +292,11 @@ async def test_an_answer_that_trickles_in_fails_when_the_timeout_is_up_in_all() 
     """The timeout bounds the whole call, not each read: a bot sending a byte every 0.2 s cannot hold a turn (and its
     user's lock) past it."""
     body = json.dumps({"replies": [{"text": "finally"}]}).encode()  # 31 bytes: about 6 s at this pace
-    async with trickling_bot(body, 0.2) as url, httpx.AsyncClient() as client:
+    async with trickling_bot(body, 0.2) as url:
+        upstream = Upstream(LOCAL)  # the gateway's own transport, on a real socket
         with pytest.raises(BotFailed) as failed:
-            await Upstream(LOCAL, client=client).post(url, {}, timeout=1, who="shop 1.0.0")
+            await upstream.post(url, {}, timeout=1, who="shop 1.0.0")
+        await upstream.aclose()
     assert failed.value.reason == "timeout"
 
 

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from admin.app import admin_mount
 from admin.auth import configured_or_generated, token_notice
+from admin.guard import RolloutGuard
 from bot_versions.calls import HttpCaller
 from bot_versions.examples import examples_dir
 from bot_versions.hosts import AllowList
@@ -123,7 +124,14 @@ def create_app(
                 announce(note)
             if generated_token is not None:
                 announce(token_notice(generated_token))
-            yield
+            app.state.guard = guard = RolloutGuard(
+                svc.redis, svc.registry, svc.catalog, settings.guard_interval_s, clock
+            )
+            guard.start()
+            try:
+                yield
+            finally:
+                await guard.stop()
         finally:
             await svc.store.flush()  # health counts wait up to a second in the process: write them before leaving
             await svc.caller.aclose()

@@ -97,6 +97,7 @@ class Settings:
     upstream_hosts: frozenset[str] = field(default_factory=frozenset)
     upstream_secret: str | None = field(default=None, repr=False)
     python_modules: tuple[str, ...] = ()
+    guard_interval_s: float = 10.0  # seconds between the rollout guard's rounds (docs/guard.md)
     serve_url: str | None = None  # where `botgate serve` listens (it sets BOTGATE_SERVE_URL for its workers)
 
     def store_limits(self) -> StoreLimits:
@@ -150,5 +151,6 @@ class Settings:
             upstream_hosts=_hosts(env, "BOTGATE_UPSTREAM_HOSTS"),
             upstream_secret=env.get("BOTGATE_UPSTREAM_SECRET") or None,
             python_modules=_list(env, "BOTGATE_PYTHON_MODULES"),
+            guard_interval_s=_float(env, "BOTGATE_GUARD_INTERVAL", 10.0),
             serve_url=_url(env, "BOTGATE_SERVE_URL"),
         )

@@ -45,6 +45,16 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+MAX_GUARD_INTERVAL_S = 86_400.0
+
+
+def _guard_interval(env: Mapping[str, str]) -> float:
+    value = _float(env, "BOTGATE_GUARD_INTERVAL", 10.0)
+    if not value <= MAX_GUARD_INTERVAL_S:  # also refuses inf: the lease is a few intervals long, in milliseconds
+        raise SettingsError(f"BOTGATE_GUARD_INTERVAL must be at most {MAX_GUARD_INTERVAL_S:g} seconds, got {value:g}")
+    return value
+
+
 def _redis_url(env: Mapping[str, str]) -> str | None:
     url = env.get("BOTGATE_REDIS_URL") or None
     if url is not None and is_cluster_url(url):
@@ -151,6 +161,6 @@ class Settings:
             upstream_hosts=_hosts(env, "BOTGATE_UPSTREAM_HOSTS"),
             upstream_secret=env.get("BOTGATE_UPSTREAM_SECRET") or None,
             python_modules=_list(env, "BOTGATE_PYTHON_MODULES"),
-            guard_interval_s=_float(env, "BOTGATE_GUARD_INTERVAL", 10.0),
+            guard_interval_s=_guard_interval(env),
             serve_url=_url(env, "BOTGATE_SERVE_URL"),
         )

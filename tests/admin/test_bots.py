@@ -44,7 +44,14 @@ async def test_the_bot_view_shows_the_rollout_as_set_and_as_routing_applies_it(r
         view = await admin.ok("GET", "/bots/greeter")
         assert view["rollout"] == {
             "stable": "1.0.0",
-            "canary": {"version": "2.1.0rc1", "percent": 5, "guard": None, "steps": None, "hold": None, "since": SET_AT},
+            "canary": {
+                "version": "2.1.0rc1",
+                "percent": 5,
+                "guard": None,
+                "steps": None,
+                "hold": None,
+                "since": SET_AT,
+            },
             "last_guard": None,
         }
         assert view["serving"] == {"stable": "2.0.0", "canary": {"version": "2.1.0rc1", "percent": 5}}

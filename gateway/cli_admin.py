@@ -7,12 +7,11 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from bot_versions.documents import parse_document
 from bot_versions.errors import BadRequest
 from bot_versions.loader import CONTENT_TYPES
-from gateway import cli_output
+from gateway import cli_output, cli_rollout
 from gateway.cli_client import API_ERROR, USAGE_ERROR, CliError, GatewayClient, segment
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -84,40 +83,6 @@ def unpublish(client: GatewayClient, args: argparse.Namespace) -> int:
     view = client.admin("POST", path, json={"in_flight": in_flight}).json()
     fate = "restart on the current version at their next message" if args.reset else "finish on it"
     print(f"unpublished {args.bot} {view['version']}: its {view['active_sessions']} active conversation(s) {fate}")
-    return 0
-
-
-def _rollout_change(current: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    """The rollout the flags ask for, starting from the current one."""
-    new = dict(current)
-    if args.no_stable:
-        new["stable"] = None
-    elif args.stable:
-        new["stable"] = args.stable
-    if args.no_canary and (args.canary or args.percent is not None):
-        raise CliError("--no-canary cannot be combined with --canary or --percent", USAGE_ERROR)
-    if args.no_canary:
-        new["canary"] = None
-    elif args.canary or args.percent is not None:
-        canary = current["canary"] or {}
-        version = args.canary or canary.get("version")
-        if version is None:
-            raise CliError("--percent changes the current canary, and there is none: give --canary V", USAGE_ERROR)
-        if args.percent is None and version != canary.get("version"):
-            raise CliError(f"--canary {version} needs --percent P (0-100)", USAGE_ERROR)
-        new["canary"] = {"version": version, "percent": canary.get("percent") if args.percent is None else args.percent}
-    return new
-
-
-def rollout(client: GatewayClient, args: argparse.Namespace) -> int:
-    """`botgate rollout BOT [flags]`: change what the flags name, then show the rollout."""
-    path = f"/bots/{segment(args.bot)}/rollout"
-    current = client.admin("GET", path).json()
-    changing = args.stable or args.no_stable or args.canary or args.percent is not None or args.no_canary
-    if changing:
-        current = client.admin("PUT", path, json=_rollout_change(current, args)).json()
-    bot = client.admin("GET", f"/bots/{segment(args.bot)}").json()
-    print(cli_output.rollout_text(current, bot["serving"]))
     return 0
 
 
@@ -224,14 +189,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("bot")
     p.add_argument("version")
     p.add_argument("--reset", action="store_true", help="restart its conversations at their next message")
-    p = command("rollout", rollout, "show or change which version new conversations get")
-    p.add_argument("bot")
-    stable = p.add_mutually_exclusive_group()
-    stable.add_argument("--stable", metavar="V", help="the stable version (must be published)")
-    stable.add_argument("--no-stable", action="store_true", help="stable = the highest published release")
-    p.add_argument("--canary", metavar="V", help="the canary version (must be published)")
-    p.add_argument("--percent", metavar="P", type=float, help="the canary's share of users, 0-100")
-    p.add_argument("--no-canary", action="store_true", help="remove the canary")
+    p = command(
+        "rollout", cli_rollout.rollout, "show or change which version new conversations get, its guard and steps"
+    )
+    cli_rollout.add_arguments(p)
     p = command("pin", pin, "pin a user's next conversations to a version (a draft too)")
     for name in ("bot", "user", "version"):
         p.add_argument(name)

@@ -28,14 +28,52 @@ def canary_text(canary: JSON | None) -> str:
 
 
 def rollout_text(rollout: JSON, serving: JSON | None = None) -> str:
-    """The rollout as set and, when known, as routing applies it now."""
+    """The rollout as set and, when known, as routing applies it now; then the canary's guard and steps, and the
+    guard's last change, each on a line of its own when there is one."""
     stable = rollout["stable"] or "highest published release"
     if serving is not None and serving["stable"] != rollout["stable"]:
         stable += f" (now {serving['stable'] or 'nothing: no published release'})"
-    lines = [f"stable: {stable}", f"canary: {canary_text(rollout['canary'])}"]
-    if serving is not None and serving["canary"] != rollout["canary"]:
+    canary = rollout["canary"]
+    lines = [f"stable: {stable}", f"canary: {canary_text(canary)}"]
+    if serving is not None and _placement(serving["canary"]) != _placement(canary):
         lines[-1] += " (not applied: its version is not published)"
+    if canary is not None and canary.get("guard"):
+        lines.append(f"guard: {guard_text(canary['guard'])}")
+    if canary is not None and canary.get("steps"):
+        lines.append(f"steps: {steps_text(canary)}")
+    last = rollout.get("last_guard")
+    if last:
+        lines.append(f"last guard action: {last['action']} at {when(last['at'])}: {last['why']}")
     return "\n".join(lines)
+
+
+def _placement(canary: JSON | None) -> tuple[str, float] | None:
+    return None if canary is None else (canary["version"], canary["percent"])
+
+
+def guard_text(guard: JSON) -> str:
+    """A canary's guard as a sentence."""
+    return (
+        f"roll back if the error rate rises more than {guard['max_error_rate_increase'] * 100:g} points or the "
+        f"completion rate drops more than {guard['max_completion_drop'] * 100:g} points (95% confidence, over the "
+        f"last {guard['window']} s, once each side has {guard['min_conversations']} conversations)"
+    )
+
+
+def steps_text(canary: JSON) -> str:
+    """A canary's progression: its steps, the hold, and where it stands."""
+    steps = " -> ".join(f"{step:g}%" for step in canary["steps"])
+    where = f"at {canary['percent']:g}% since {when(canary.get('since'))}"
+    return f"{steps}, {canary['hold']} s at each ({where}), then promoted to stable"
+
+
+def rollout_change_text(before: JSON, now: JSON) -> str:
+    """How the rollout stands now that it changed since `before` was read, in one line."""
+    parts = [f"now stable: {now['stable'] or 'highest published release'}", f"canary: {canary_text(now['canary'])}"]
+    last = now.get("last_guard")
+    if last and last != before.get("last_guard"):
+        parts.append(f"by the guard's {last['action']} at {when(last['at'])}")
+    return ", ".join(parts)
 
 
 def status_text(bot: JSON) -> str:

@@ -83,6 +83,8 @@ class Comparison:
     def figures(self) -> dict[str, Any]:
         z = self.z
         return {
+            "canary": [self.bad_canary, self.n_canary],  # bad outcomes, out of
+            "stable": [self.bad_stable, self.n_stable],
             "excess": _round(self.excess),
             "margin": self.margin,
             "se": _round(self.se),
@@ -153,11 +155,11 @@ def judge(guard: Guard, canary: VersionHealth, stable: VersionHealth, versions: 
         return Decision(Action.WAIT, why, figures)
     judged = []
     for comparison in (error_comparison(canary, stable, guard), completion_comparison(canary, stable, guard)):
-        if min(comparison.n_canary, comparison.n_stable) < guard.min_conversations:
-            figures[comparison.rule] = None  # not judged yet: too few in its denominator
-            continue
-        figures[comparison.rule] = comparison.figures()
-        judged.append(comparison)
+        enough = min(comparison.n_canary, comparison.n_stable) >= guard.min_conversations
+        figures[comparison.rule] = comparison.figures() if enough else None  # None: too few in its denominator
+        if enough:
+            judged.append(comparison)
+    for comparison in judged:
         if comparison.regressed:
             figures["rule"] = comparison.rule
             return Decision(Action.ROLLBACK, _regression(comparison, versions, guard.window), figures)
@@ -240,16 +242,15 @@ def _regression(comparison: Comparison, versions: tuple[str, str | None], window
     canary_version, stable_version = versions
     z = comparison.z
     test = "every rate is 0 or 1, so the difference is exact" if z is None else f"z = {z:.2f} > {Z_CRITICAL}"
+    shares = (comparison.bad_canary / comparison.n_canary, comparison.bad_stable / comparison.n_stable)
     if comparison.rule == "error_rate":
-        rates = (comparison.bad_canary / comparison.n_canary, comparison.bad_stable / comparison.n_stable)
-        what, how = "error rate", "higher"
+        what, how = "failed turns", "more"
     else:
-        rates = (1 - comparison.bad_canary / comparison.n_canary, 1 - comparison.bad_stable / comparison.n_stable)
-        what, how = "completion rate", "lower"
+        what, how, shares = "completion rate", "lower", (1 - shares[0], 1 - shares[1])
     return (
-        f"{what} {_pct(rates[0])} on {canary_version} vs {_pct(rates[1])} on {stable_version} over the last "
-        f"{window} s: {abs(comparison.excess) * 100:.2f} points {how}, more than the allowed "
-        f"{comparison.margin * 100:.2f} at 95% confidence ({test})"
+        f"{what} {_pct(shares[0])} of {comparison.n_canary} on {canary_version} vs {_pct(shares[1])} of "
+        f"{comparison.n_stable} on {stable_version} over the last {window} s: {abs(comparison.excess) * 100:.2f} "
+        f"points {how}, beyond the allowed {comparison.margin * 100:.2f} at 95% confidence ({test})"
     )
 
 

@@ -69,7 +69,7 @@ async def test_a_canary_with_a_clear_error_regression_is_rolled_back(redis: Redi
         assert (rollout["stable"], rollout["canary"]) == ("2.0.0", None)
         last = rollout["last_guard"]
         assert (last["action"], last["figures"]["rule"]) == ("rollback", "error_rate")
-        assert last["why"].startswith("error rate ")
+        assert last["why"].startswith("failed turns ")
         assert last["figures"]["canary"]["errors"] >= 80 and last["figures"]["error_rate"]["z"] > 1.645
 
         entry = (await admin.ok("GET", "/bots/greeter/audit?limit=1"))["entries"][0]

@@ -119,7 +119,8 @@ def test_a_rollback_names_its_rule_and_figures() -> None:
     assert figures["error_rate"]["excess"] == pytest.approx(0.07)
     assert figures["error_rate"]["z"] > Z_CRITICAL
     assert figures["z_critical"] == Z_CRITICAL
-    assert "error rate 8.00% on 2.1.0 vs 1.00% on 2.0.0" in decision.why
+    assert decision.why.startswith("failed turns 8.00% of 1000 on 2.1.0 vs 1.00% of 10000 on 2.0.0 over the last 900 s")
+    assert figures["error_rate"]["canary"] == [80, 1000] and figures["completion_rate"]["regressed"] is False
 
 
 @pytest.mark.parametrize(

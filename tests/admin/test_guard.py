@@ -192,3 +192,25 @@ async def test_a_holder_that_stops_renewing_loses_the_lease_within_a_lease(redis
             await asyncio.sleep(0.01)
         assert not await first.hold_lease()
         assert not first.holding and second.holding
+
+
+async def test_the_gateway_runs_the_guard_and_gives_its_lease_up_on_shutdown(redis: Redis, clock: ManualClock) -> None:
+    """The lifespan starts the loop (it takes the lease at its first round) and stops it, releasing the lease."""
+    fast = dataclasses.replace(settings(), guard_interval_s=0.05)
+    async with running_gateway(redis, clock, settings=fast) as gw:
+        token = the_guard(gw).token.encode()
+        deadline = time.monotonic() + 5
+        while await redis.get(LEASE_KEY) != token:
+            assert time.monotonic() < deadline, "the gateway's guard never took the lease"
+            await asyncio.sleep(0.01)
+    assert await redis.get(LEASE_KEY) is None
+
+
+async def test_a_bot_the_guard_cannot_read_does_not_stop_the_others(redis: Redis, clock: ManualClock) -> None:
+    """One bot's unreadable rollout is logged and skipped; greeter's sick canary is still rolled back."""
+    async with running_gateway(redis, clock, settings=QUIET) as gw:
+        await canary_on(gw, 10)
+        await redis.hset("bg:b:{echo}:conf", "rollout", '{"stable": null, "canary": {"version": 7}}')
+        await fill(redis, clock(), {"2.1.0": SICK, "2.0.0": STABLE})
+        changes = await the_guard(gw).evaluate_once(clock())
+        assert [(c.bot, c.decision.action) for c in changes] == [("greeter", Action.ROLLBACK)]

@@ -32,6 +32,7 @@ log = structlog.get_logger("botgate.guard")
 GUARD_ACTOR = "guard"  # the audit's actor for every change the guard makes
 LEASE_KEY = "bg:guard:lease"  # the guard's only key: the lease holder's token, with a PX lease
 LEASE_INTERVALS = 3  # the lease outlives a missed renewal or two before another process takes over
+STOP_WAIT_S = 10.0  # how long shutdown waits for a round under way to finish
 
 # Renew the lease only while this process holds it: 1 when renewed, 0 when another holds it or it ran out.
 RENEW = """
@@ -77,30 +78,44 @@ class RolloutGuard:
         self._renew = redis.register_script(RENEW)
         self._release = redis.register_script(RELEASE)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         """Run the loop in the background (the gateway's lifespan starts it)."""
+        self._stopping = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="botgate-guard")
 
     async def stop(self) -> None:
         """Stop the loop and give the lease up, so another process takes over without waiting for it to run out."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            # The loop is told, not cancelled: a cancellation landing mid-command can be lost inside redis-py (the
+            # loop would then run on) or leave a shared connection unread. A round under way finishes first; its
+            # calls are bounded by the client's timeout, and only a round stuck past STOP_WAIT_S is cancelled.
+            self._stopping.set()
+            _, pending = await asyncio.wait({task}, timeout=STOP_WAIT_S)
+            if pending:
+                task.cancel()
+                await asyncio.wait({task})
         if self.holding:
             with contextlib.suppress(Exception):  # Redis may be gone at shutdown: the lease then runs out by itself
                 await self._release(keys=[LEASE_KEY], args=[self.token])
             self.holding = False
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_s)
+        while not await self._stopped_within(self.interval_s):
             try:
                 await self.evaluate_once()
             except Exception as exc:  # the loop outlives a failed round (Redis down): the next round tries again
                 log.warning("guard_failed", error=type(exc).__name__, detail=str(exc)[:200])
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait `seconds` for stop(); whether it came."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     async def hold_lease(self) -> bool:
         """Take or renew the lease; whether this process holds it now."""

@@ -36,20 +36,37 @@ async def get_bot(request: Request) -> Response:
 
 
 async def get_rollout(request: Request) -> Response:
-    """The bot's stable and canary choice, as set."""
-    state = await bot_state(admin_services(request), url_bot(request))
-    return JSONResponse(state.rollout.to_json())
+    """The bot's stable and canary choice as set, the guard's last change, and the ETag a change must name."""
+    svc = admin_services(request)
+    bot = url_bot(request)
+    await bot_state(svc, bot)
+    rollout, tag = await svc.registry.rollout(bot)
+    return JSONResponse(rollout.to_json(), headers={"ETag": tag})
 
 
 async def put_rollout(request: Request) -> Response:
-    """Replace the stable and canary choice; both must name published versions."""
+    """Replace the stable and canary choice; both must name published versions. With `If-Match`, only while the
+    rollout is still the one read (else 412 with the current one); without it, whatever is stored is replaced."""
     svc = admin_services(request)
     bot = url_bot(request)
     state = await bot_state(svc, bot)
     rollout = parse_rollout(await read_document(request), state)
-    await svc.registry.set_rollout(bot, rollout, actor(request))
+    expected = if_match(request.headers.get("if-match"))
+    stored, tag = await svc.registry.set_rollout(bot, rollout, actor(request), if_match=expected)
     svc.catalog.invalidate(bot)
-    return JSONResponse(rollout.to_json())
+    return JSONResponse(stored.to_json(), headers={"ETag": tag})
+
+
+def if_match(header: str | None) -> frozenset[str] | None:
+    """The entity tags an `If-Match` header names (RFC 9110): None for no condition (no header, or `*`: the rollout
+    always exists). Weak tags (`W/"..."`) never match, as strong comparison requires, so they are dropped; what is
+    left is compared exactly, so a malformed header matches nothing and answers 412."""
+    if header is None:
+        return None
+    tags = [tag.strip() for tag in header.split(",")]
+    if "*" in tags:
+        return None
+    return frozenset(tag for tag in tags if tag and not tag.startswith("W/"))
 
 
 async def put_pin(request: Request) -> Response:

@@ -40,6 +40,15 @@ class Conflict(BotgateError):
     code = "conflict"
 
 
+class PreconditionFailed(BotgateError):
+    """A conditional change (`If-Match`) was refused: what it was based on changed since it was read.
+
+    `details` holds what is stored now, so the client can apply its change to that and try again.
+    """
+
+    code = "precondition_failed"
+
+
 class TooLarge(BotgateError):
     """The body is over the size limit."""
 

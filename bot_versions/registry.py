@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot_versions import keys
-from bot_versions.errors import Conflict, NotFound
+from bot_versions.errors import Conflict, NotFound, PreconditionFailed
 from bot_versions.model import BotVersion, InFlight, Status
 from bot_versions.state import BotState, Rollout, VersionMeta
 from bot_versions.validation import load_version
@@ -81,8 +82,15 @@ class Registry:
         entry = self._entry(actor, "store", version.version, None, meta.status.value)
         stored = await self._cas(
             keys=[keys.config(version.bot), keys.audit(version.bot), keys.definitions(version.bot)],
-            args=[field, "", _dumps(meta.to_json()), _dumps(entry.to_json()), AUDIT_MAXLEN,
-                  version.version, _dumps(version.document)],
+            args=[
+                field,
+                "",
+                _dumps(meta.to_json()),
+                _dumps(entry.to_json()),
+                AUDIT_MAXLEN,
+                version.version,
+                _dumps(version.document),
+            ],
         )
         if not stored:  # another writer stored this version number a moment ago
             return await self.put(version, actor)
@@ -106,9 +114,56 @@ class Registry:
         after = await self._change(bot, keys.version_field(version), change, actor, action, version)
         return VersionMeta.from_json(json.loads(after or "{}"))
 
-    async def set_rollout(self, bot: str, rollout: Rollout, actor: str) -> None:
-        """Replace the bot's stable and canary choice (the caller has checked it names published versions)."""
-        await self._change(bot, keys.ROLLOUT_FIELD, lambda _: _dumps(rollout.to_json()), actor, "rollout", bot)
+    async def rollout(self, bot: str) -> tuple[Rollout, str]:
+        """The bot's rollout as stored and its entity tag (what `If-Match` must name to change it)."""
+        raw = await self.redis.hget(keys.config(bot), keys.ROLLOUT_FIELD)
+        text = None if raw is None else raw.decode()
+        return _rollout_of(text), rollout_etag(text)
+
+    async def set_rollout(
+        self, bot: str, rollout: Rollout, actor: str, if_match: Collection[str] | None = None
+    ) -> tuple[Rollout, str]:
+        """An operator replaces the bot's stable and canary choice (the caller has checked it names published
+        versions); `since` and the guard's last change are carried over as `Rollout.replaced_with` says."""
+        return await self.change_rollout(
+            bot, lambda current: current.replaced_with(rollout, self.clock()), actor, if_match
+        )
+
+    async def change_rollout(
+        self, bot: str, compute: Callable[[Rollout], Rollout], actor: str, if_match: Collection[str] | None = None
+    ) -> tuple[Rollout, str]:
+        """Replace the rollout with `compute(current)` in one compare-and-set with its audit entry; the new rollout
+        and its entity tag.
+
+        With `if_match` (entity tags, as `rollout` gave them) the change is made only while the stored rollout's tag
+        is one of them, else PreconditionFailed with the stored rollout and its tag. The check rides on the
+        compare-and-set itself: the script compares the whole stored value with the one the tag was computed from,
+        so nothing can slip in between the check and the write. Without `if_match` the change is applied to whatever
+        is stored (retried on a concurrent write).
+        """
+        for _ in range(CAS_ATTEMPTS):
+            raw = await self.redis.hget(keys.config(bot), keys.ROLLOUT_FIELD)
+            current = None if raw is None else raw.decode()
+            tag = rollout_etag(current)
+            stored = _rollout_of(current)
+            if if_match is not None and tag not in if_match:
+                raise PreconditionFailed(
+                    f"the rollout of {bot} was changed by someone else since you read it; read it again (its ETag is "
+                    f"now {tag}) and apply your change to it",
+                    details={"rollout": stored.to_json(), "etag": tag},
+                )
+            changed = compute(stored)
+            if changed == stored:  # setting what is there already writes nothing, and no audit entry
+                return stored, tag
+            new = _dumps(changed.to_json())
+            entry = self._entry(actor, "rollout", bot, _loads(current), _loads(new))
+            if await self._cas(
+                keys=[keys.config(bot), keys.audit(bot)],
+                args=[keys.ROLLOUT_FIELD, current or "", new, _dumps(entry.to_json()), AUDIT_MAXLEN],
+            ):
+                self.on_change(bot, entry)
+                return _rollout_of(new), rollout_etag(new)
+        raise Conflict(f"{bot} is being changed by someone else right now; retry")
 
     async def pin(self, bot: str, user: str, version: str | None, actor: str) -> None:
         """Pin a user to a version for their next conversations, or remove the pin (None)."""
@@ -160,6 +215,16 @@ class Registry:
         """The bot's changes, newest first."""
         rows = await self.redis.xrevrange(keys.audit(bot), count=count)
         return [AuditEntry(**json.loads(fields[b"entry"])) for _, fields in rows]
+
+
+def rollout_etag(stored: str | None) -> str:
+    """A strong entity tag of the stored rollout text: any change to it (the guard's too) changes the tag."""
+    digest = hashlib.sha256((stored or "").encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def _rollout_of(stored: str | None) -> Rollout:
+    return Rollout() if stored is None else Rollout.from_json(json.loads(stored))
 
 
 def _loads(value: str | None) -> Any:

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from admin.app import admin_mount
 from admin.audit import STARTUP_ACTOR, log_change
 from admin.auth import configured_or_generated, token_notice
+from admin.guard import RolloutGuard
 from bot_versions.calls import HttpCaller
 from bot_versions.examples import examples_dir
 from bot_versions.hosts import AllowList
@@ -143,9 +144,16 @@ def create_app(
             if generated_token is not None:
                 show_secret(token_notice(generated_token))
             shutdown.watch()
+            app.state.guard = guard = RolloutGuard(
+                svc.redis, svc.registry, svc.catalog, settings.guard_interval_s, clock
+            )
+            guard.start()
             log.info("started", pid=os.getpid(), store="embedded" if settings.embedded else "redis")
-            yield
-            log.info("stopping", **present({"pid": os.getpid(), "signal": shutdown.name}))
+            try:
+                yield
+            finally:
+                log.info("stopping", **present({"pid": os.getpid(), "signal": shutdown.name}))
+                await guard.stop()
         finally:
             await svc.store.flush()  # health counts wait up to a second in the process: write them before leaving
             await svc.caller.aclose()

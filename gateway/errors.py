@@ -21,6 +21,7 @@ STATUS: dict[type[errors.BotgateError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.PreconditionFailed: 412,
     errors.TooLarge: 413,
     errors.Invalid: 422,
     errors.BotFailed: 502,
@@ -68,6 +69,8 @@ def error_response(
 def _headers(exc: errors.BotgateError) -> dict[str, str] | None:
     if isinstance(exc, errors.Unavailable):
         return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, errors.PreconditionFailed) and isinstance(exc.details, dict) and "etag" in exc.details:
+        return {"ETag": str(exc.details["etag"])}  # the current tag, so a client can retry on what is stored now
     if isinstance(exc, errors.Unauthorized):
         return {"WWW-Authenticate": "Bearer"}  # RFC 6750: tell the client which scheme to use
     return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from gateway import openapi_rollout
 from gateway.openapi_parts import BOT, JSON, errors, json_body, nullable, path_param, ref
+from gateway.openapi_rollout import with_etag
 
 PREFIX = "/admin/v1"
 SECURITY: list[JSON] = [{"bearer": []}]
@@ -13,30 +15,7 @@ VERSION_STRING = {"type": "string", "examples": ["2.1.0"]}
 TIME = {"type": "string", "format": "date-time"}
 
 SCHEMAS: JSON = {
-    "Canary": {
-        "type": "object",
-        "required": ["version", "percent"],
-        "additionalProperties": False,
-        "properties": {
-            "version": VERSION_STRING,
-            "percent": {
-                "type": "number",
-                "minimum": 0,
-                "maximum": 100,
-                "description": "Share of users, 0-100, in steps of 0.01 (users fall into 10,000 buckets).",
-            },
-        },
-    },
-    "Rollout": {
-        "type": "object",
-        "description": "Which version new conversations get, after pins. Both must name published versions.",
-        "required": ["stable", "canary"],
-        "additionalProperties": False,
-        "properties": {
-            "stable": {**nullable(VERSION_STRING), "description": "null: the highest published release."},
-            "canary": nullable(ref("Canary")),
-        },
-    },
+    **openapi_rollout.SCHEMAS,
     "Version": {
         "type": "object",
         "required": ["version", "status", "in_flight", "active_sessions", "created_at", "digest"],
@@ -266,7 +245,10 @@ SCHEMAS: JSON = {
                     "required": ["at", "actor", "action", "subject", "before", "after"],
                     "properties": {
                         "at": TIME,
-                        "actor": {"type": "string", "description": "token#<8 hex of the token's SHA-256>, or startup."},
+                        "actor": {
+                            "type": "string",
+                            "description": "token#<8 hex of the token's SHA-256>, startup, or guard",
+                        },
                         "action": {"enum": ["store", "publish", "unpublish", "rollout", "pin", "unpin"]},
                         "subject": {"type": "string", "description": "The version, user or bot changed."},
                         "before": {},
@@ -374,12 +356,14 @@ PATHS: JSON = {
         ),
     },
     "/bots/{bot}/rollout": {
-        "get": _op("The rollout as set", _ok("Rollout", "The rollout."), params=(BOT,)),
+        "get": _op(
+            "The rollout as set, with the guard's last change", with_etag(_ok("Rollout", "The rollout.")), params=(BOT,)
+        ),
         "put": _op(
-            "Replace the rollout",
-            _ok("Rollout", "The new rollout."),
+            "Replace the rollout (with If-Match: only if unchanged since read)",
+            {**with_etag(_ok("Rollout", "The new rollout.")), **openapi_rollout.PRECONDITION_FAILED},
             *BODY_ERRORS,
-            params=(BOT,),
+            params=(BOT, openapi_rollout.IF_MATCH),
             body=_json_request("Rollout"),
             write=True,
         ),

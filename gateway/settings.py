@@ -46,6 +46,16 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+MAX_GUARD_INTERVAL_S = 86_400.0
+
+
+def _guard_interval(env: Mapping[str, str]) -> float:
+    value = _float(env, "BOTGATE_GUARD_INTERVAL", 10.0)
+    if not value <= MAX_GUARD_INTERVAL_S:  # also refuses inf: the lease is a few intervals long, in milliseconds
+        raise SettingsError(f"BOTGATE_GUARD_INTERVAL must be at most {MAX_GUARD_INTERVAL_S:g} seconds, got {value:g}")
+    return value
+
+
 def _redis_url(env: Mapping[str, str]) -> str | None:
     url = env.get("BOTGATE_REDIS_URL") or None
     if url is not None and is_cluster_url(url):
@@ -100,6 +110,7 @@ class Settings:
     upstream_hosts: frozenset[str] = field(default_factory=frozenset)
     upstream_secret: str | None = field(default=None, repr=False)
     python_modules: tuple[str, ...] = ()
+    guard_interval_s: float = 10.0  # seconds between the rollout guard's rounds (docs/guard.md)
     serve_url: str | None = None  # where `botgate serve` listens (it sets BOTGATE_SERVE_URL for its workers)
 
     def store_limits(self) -> StoreLimits:
@@ -168,5 +179,6 @@ class Settings:
             upstream_hosts=_hosts(env, "BOTGATE_UPSTREAM_HOSTS"),
             upstream_secret=env.get("BOTGATE_UPSTREAM_SECRET") or None,
             python_modules=_list(env, "BOTGATE_PYTHON_MODULES"),
+            guard_interval_s=_guard_interval(env),
             serve_url=_url(env, "BOTGATE_SERVE_URL"),
         )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from admin.views import iso
 from middleware.keys import active_counts
 from tests.admin.support import Admin, greeter, settings
+from tests.clock import START_MS
 from tests.support import running_gateway
+
+SET_AT = iso(START_MS)  # the gateway's (manual) clock when a canary is set: its `since`
 
 
 async def test_every_bot_is_listed_with_its_rollout_and_versions(redis: Redis) -> None:
@@ -16,7 +20,7 @@ async def test_every_bot_is_listed_with_its_rollout_and_versions(redis: Redis) -
         assert [b["bot"] for b in bots] == ["echo", "greeter", "zipcode"]
         greeter_view = bots[1]
         assert [v["version"] for v in greeter_view["versions"]] == ["2.0.0", "1.0.0"]
-        assert greeter_view["rollout"] == {"stable": None, "canary": None}
+        assert greeter_view["rollout"] == {"stable": None, "canary": None, "last_guard": None}
         assert greeter_view["serving"] == {"stable": "2.0.0", "canary": None}
 
 
@@ -38,7 +42,18 @@ async def test_the_bot_view_shows_the_rollout_as_set_and_as_routing_applies_it(r
         await admin.ok("PUT", "/bots/greeter/pins/tess", json={"version": "2.1.0rc1"})
         await admin.ok("POST", "/bots/greeter/versions/1.0.0/unpublish")
         view = await admin.ok("GET", "/bots/greeter")
-        assert view["rollout"] == {"stable": "1.0.0", "canary": {"version": "2.1.0rc1", "percent": 5}}
+        assert view["rollout"] == {
+            "stable": "1.0.0",
+            "canary": {
+                "version": "2.1.0rc1",
+                "percent": 5,
+                "guard": None,
+                "steps": None,
+                "hold": None,
+                "since": SET_AT,
+            },
+            "last_guard": None,
+        }
         assert view["serving"] == {"stable": "2.0.0", "canary": {"version": "2.1.0rc1", "percent": 5}}
         assert view["pins"] == {"tess": "2.1.0rc1"}
         assert [(v["version"], v["status"], v["in_flight"]) for v in view["versions"]] == [
@@ -67,5 +82,9 @@ async def test_the_audit_lists_changes_newest_first_with_before_and_after(redis:
         ]
         assert (entries[0]["before"], entries[0]["after"]) == ("2.1.0", None)
         assert entries[2]["before"] is None
-        assert entries[2]["after"] == {"stable": None, "canary": {"version": "2.1.0", "percent": 10}}
+        assert entries[2]["after"] == {
+            "stable": None,
+            "canary": {"version": "2.1.0", "percent": 10, "guard": None, "steps": None, "hold": None, "since": SET_AT},
+            "last_guard": None,
+        }
         assert entries[3]["before"]["status"] == "draft" and entries[3]["after"]["status"] == "published"

@@ -24,7 +24,7 @@ async def test_a_rollout_change_through_one_instance_is_applied_by_another_withi
         async with running_gateway(redis, settings=settings()) as a, running_gateway(other, settings=settings()) as b:
             catalog = b.services.catalog
             assert (await catalog.require_state("greeter")).rollout == Rollout()  # B has it cached now
-            wanted = Rollout(stable="1.0.0", canary=Canary("2.0.0", 100))
+            wanted = Rollout(stable="1.0.0", canary=Canary("2.0.0", 100, since_ms=a.services.clock()))
 
             await Admin(a.http).rollout("greeter", "1.0.0", "2.0.0", 100)
             changed_at = time.monotonic()

@@ -44,7 +44,11 @@ def test_a_bot_view_orders_versions_newest_first_and_shows_what_routing_applies(
         ("2.0.0", 3, None),
         ("1.0.0", 0, "reset"),
     ]
-    assert view["rollout"] == {"stable": "1.0.0", "canary": {"version": "3.0.0rc1", "percent": 5}}
+    assert view["rollout"] == {
+        "stable": "1.0.0",
+        "canary": {"version": "3.0.0rc1", "percent": 5, "guard": None, "steps": None, "hold": None, "since": None},
+        "last_guard": None,
+    }
     assert view["serving"] == {"stable": "10.0.0", "canary": None}
 
 

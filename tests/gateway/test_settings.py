@@ -60,3 +60,19 @@ def test_secrets_are_kept_out_of_the_settings_repr() -> None:
         "BOTGATE_MSAPP_PASSWORD": "ms-secret",
     })
     assert all(secret not in repr(s) for secret in ("admin-secret", "tw-secret", "ms-secret"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, 10.0), ("0.2", 0.2), ("60", 60.0)], ids=["default", "a fraction", "a minute"]
+)
+def test_the_guard_interval_is_seconds_between_rounds(value: str | None, expected: float) -> None:
+    """BOTGATE_GUARD_INTERVAL: 10 by default, any positive number of seconds up to a day."""
+    env = {} if value is None else {"BOTGATE_GUARD_INTERVAL": value}
+    assert Settings.from_env(env).guard_interval_s == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf", "nan", "86401"])
+def test_a_bad_guard_interval_is_refused(value: str) -> None:
+    """Zero, negative, not a number, infinite or over a day: refused, naming the variable."""
+    with pytest.raises(SettingsError, match="BOTGATE_GUARD_INTERVAL"):
+        Settings.from_env({"BOTGATE_GUARD_INTERVAL": value})

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.cli.output import chat_lines, health_text, table
+from gateway.cli.output import chat_lines, health_text
+from gateway.cli.text import table
 
 
 def test_a_table_aligns_its_columns_and_shows_missing_values_as_a_dash() -> None:

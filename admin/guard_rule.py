@@ -14,9 +14,8 @@ and the time. docs/guard.md explains it with a worked example; in short:
       se = sqrt(p_c (1 - p_c) / n_c + p_s (1 - p_s) / n_s)     (unpooled: under the margin the rates differ)
       z  = (d - margin) / se;   a regression when z > 1.645
 
-  For errors the bad outcome is a failed turn: p = errors / (turns + errors), since a failed turn is counted as an
-  error and not as a turn (for small rates this is errors / turns, the health API's error rate, to within its
-  square). For completions it is a reset: p = reset / (completed + reset) = 1 - completion rate. When se is 0 (each
+  For errors the bad outcome is a failed turn: p = errors / turns, the health API's error rate (a failed turn counts
+  as a turn and as an error). For completions it is a reset: p = reset / (completed + reset) = 1 - completion rate. When se is 0 (each
   p is 0 or 1) there is no sampling spread to allow for, and the rule fires exactly when d > margin. Each test is
   judged once both sides have `min_conversations` in its denominator (turns run; finished conversations): until
   then it cannot roll back, and a completion test not judged yet does not hold the progression up.
@@ -109,9 +108,9 @@ def error_comparison(canary: VersionHealth, stable: VersionHealth, guard: Guard)
     return Comparison(
         "error_rate",
         canary.errors,
-        canary.turns + canary.errors,
+        canary.turns,
         stable.errors,
-        stable.turns + stable.errors,
+        stable.turns,
         guard.max_error_rate_increase,
     )
 

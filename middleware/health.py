@@ -9,9 +9,9 @@ added to a steady turn. The buckets live 48 hours.
 - `reset`: it was ended by the gateway: idle reset, unpublish reset, an operator's reset, "no" or unclear answers
   to "continue?";
 - `migrated`: it moved to a newer version (counted on the version it left);
-- `turns`: turns that ran and were saved; `errors`: turns its logic failed (any runtime's `bot_error`, a failed
-  migration, an unexpected exception);
-- latency: each saved turn's duration, in the buckets of `LATENCY_MS`.
+- `turns`: turns it ran, saved or failed; `errors`: the turns its logic failed (any runtime's `bot_error`, a failed
+  migration, an unexpected exception), so errors / turns is the share that failed;
+- latency: each turn's duration, in the buckets of `LATENCY_MS`.
 """
 
 from __future__ import annotations

@@ -11,14 +11,16 @@ def turn_events(ctx: TurnContext, failed: bool) -> list[tuple[str, str]]:
     """(version, event) pairs for one turn: started, completed, reset, migrated, turns, errors (middleware/health.py).
 
     `failed`: the turn's logic failed (BotFailed, or an unexpected exception after a version was bound); nothing of
-    it was saved, so it counts only as an error of the version that failed.
+    it was saved, so it is a turn of the version that failed and an error, and nothing else. `turns` counts every turn
+    a version ran, failed or not, so errors / turns is the share of its turns that failed.
     """
     events: list[tuple[str, str]] = []
     if ctx.migration_failure is not None and ctx.resumer is not None:
-        events.append((ctx.resumer, "errors"))  # the resuming version failed to take the conversation
+        # the resuming version failed to take the conversation: a turn of its that failed
+        events += [(ctx.resumer, "turns"), (ctx.resumer, "errors")]
     after = ctx.session
     if failed:
-        return [*events, (after.version, "errors")] if after is not None else events
+        return [*events, (after.version, "turns"), (after.version, "errors")] if after is not None else events
     if not ctx.saved or after is None:
         return events
     before = ctx.before

@@ -21,31 +21,31 @@ def health(started: int, turns: int, errors: int, completed: int, reset: int) ->
 
 
 # Stable: 1% of 10,000 turns failed, 80% of 1,000 finished conversations completed.
-STABLE = health(1000, 9900, 100, 800, 200)
+STABLE = health(1000, 10000, 100, 800, 200)
 
 
 @pytest.mark.parametrize(
     ("canary", "stable", "guard", "action", "passed", "rule"),
     [
-        (health(200, 920, 80, 160, 40), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
-        (health(200, 990, 10, 160, 40), STABLE, GUARD, Action.WAIT, True, None),
+        (health(200, 1000, 80, 160, 40), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
+        (health(200, 1000, 10, 160, 40), STABLE, GUARD, Action.WAIT, True, None),
         (health(99, 990, 0, 79, 20), STABLE, GUARD, Action.WAIT, False, None),
-        (health(100, 460, 40, 80, 20), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
-        (health(200, 990, 10, 160, 40), health(99, 9900, 0, 800, 200), GUARD, Action.WAIT, False, None),
-        (health(60, 60, 40, 0, 0), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
-        (health(0, 0, 150, 0, 0), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
-        (health(200, 990, 10, 160, 40), STABLE, GUARD, Action.WAIT, True, None),
-        (health(200, 999, 1, 190, 10), STABLE, GUARD, Action.WAIT, True, None),
-        (health(200, 990, 10, 120, 80), STABLE, GUARD, Action.ROLLBACK, False, "completion_rate"),
-        (health(200, 990, 10, 154, 46), STABLE, GUARD, Action.WAIT, True, None),
-        (health(200, 990, 10, 30, 20), STABLE, GUARD, Action.WAIT, True, None),
-        (health(500, 2033, 78, 400, 100), STABLE, GUARD, Action.WAIT, True, None),
-        (health(500, 2120, 81, 400, 100), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
-        (health(200, 970, 30, 160, 40), STABLE, GUARD, Action.WAIT, True, None),
+        (health(100, 500, 40, 80, 20), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
+        (health(200, 1000, 10, 160, 40), health(99, 9900, 0, 800, 200), GUARD, Action.WAIT, False, None),
+        (health(60, 100, 40, 0, 0), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
+        (health(0, 150, 150, 0, 0), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
+        (health(200, 1000, 10, 160, 40), STABLE, GUARD, Action.WAIT, True, None),
+        (health(200, 1000, 1, 190, 10), STABLE, GUARD, Action.WAIT, True, None),
+        (health(200, 1000, 10, 120, 80), STABLE, GUARD, Action.ROLLBACK, False, "completion_rate"),
+        (health(200, 1000, 10, 154, 46), STABLE, GUARD, Action.WAIT, True, None),
+        (health(200, 1000, 10, 30, 20), STABLE, GUARD, Action.WAIT, True, None),
+        (health(500, 2111, 78, 400, 100), STABLE, GUARD, Action.WAIT, True, None),
+        (health(500, 2201, 81, 400, 100), STABLE, GUARD, Action.ROLLBACK, False, "error_rate"),
+        (health(200, 1000, 30, 160, 40), STABLE, GUARD, Action.WAIT, True, None),
         (health(200, 1000, 0, 160, 40), health(1000, 10000, 0, 800, 200), GUARD, Action.WAIT, True, None),
-        (health(0, 0, 150, 0, 0), health(1000, 10000, 0, 800, 200), GUARD, Action.ROLLBACK, False, "error_rate"),
+        (health(0, 150, 150, 0, 0), health(1000, 10000, 0, 800, 200), GUARD, Action.ROLLBACK, False, "error_rate"),
         (
-            health(0, 0, 150, 0, 0),
+            health(0, 150, 150, 0, 0),
             health(1000, 10000, 0, 800, 200),
             Guard(max_error_rate_increase=1.0),
             Action.WAIT,
@@ -102,17 +102,17 @@ def test_z_is_the_excess_beyond_the_margin_over_the_unpooled_standard_error(
 
 def test_a_rollback_names_its_rule_and_figures() -> None:
     """The figures hold both sides' counts and rates, each test's excess, margin, se and z, and the rule."""
-    decision = judge(GUARD, health(200, 920, 80, 160, 40), STABLE, ("2.1.0", "2.0.0"))
+    decision = judge(GUARD, health(200, 1000, 80, 160, 40), STABLE, ("2.1.0", "2.0.0"))
     figures = decision.figures
     assert figures["rule"] == "error_rate"
     assert figures["canary"] == {
         "version": "2.1.0",
         "started": 200,
-        "turns": 920,
+        "turns": 1000,
         "errors": 80,
         "completed": 160,
         "reset": 40,
-        "error_rate": pytest.approx(80 / 920, abs=1e-6),
+        "error_rate": pytest.approx(80 / 1000, abs=1e-6),
         "completion_rate": 0.8,
     }
     assert figures["stable"]["version"] == "2.0.0"
@@ -130,14 +130,14 @@ def test_a_rollback_names_its_rule_and_figures() -> None:
 )
 def test_without_another_version_to_compare_with_the_guard_waits(stable_version: str | None, why: str) -> None:
     """Nothing to compare the canary with: no rollback, no pass."""
-    decision = judge(GUARD, health(0, 0, 150, 0, 0), STABLE, ("2.1.0", stable_version))
+    decision = judge(GUARD, health(0, 150, 150, 0, 0), STABLE, ("2.1.0", stable_version))
     assert (decision.action, decision.passed) == (Action.WAIT, False)
     assert why in decision.why
 
 
 STEPS = (5.0, 25.0, 50.0, 100.0)
-HEALTHY = health(200, 990, 10, 160, 40)
-SICK = health(200, 920, 80, 160, 40)
+HEALTHY = health(200, 1000, 10, 160, 40)
+SICK = health(200, 1000, 80, 160, 40)
 FEW = health(50, 100, 0, 40, 10)
 
 
@@ -256,7 +256,7 @@ def equal_health_pair(rng: random.Random, n: tuple[int, int], p: float, q: float
     pair = []
     for size in n:
         errors, resets = binomial(rng, size, p), binomial(rng, size, 1 - q)
-        pair.append(health(size, size - errors, errors, size - resets, resets))
+        pair.append(health(size, size, errors, size - resets, resets))
     return pair
 
 

@@ -87,13 +87,14 @@ def test_turn_events(turn: TurnContext, events: list[tuple[str, str]]) -> None:
 
 
 def test_a_failed_turn_is_an_error_of_the_version_that_failed_and_nothing_else() -> None:
-    """Nothing of a failed turn was saved: it is one error, not a start or a turn."""
+    """Nothing of a failed turn was saved: a turn of its version that failed, not a start."""
     turn = ctx(None, s("3.0.0", A), Decision.NEW, saved=False)
-    assert turn_events(turn, failed=True) == [("3.0.0", "errors")]
+    assert turn_events(turn, failed=True) == [("3.0.0", "turns"), ("3.0.0", "errors")]
 
 
 def test_a_failed_migration_is_an_error_of_the_resuming_version_and_the_turn_goes_on() -> None:
-    """The conversation carried on on its version (a turn there); the version that failed to take it has an error."""
+    """The conversation carried on on its version (a turn there); the version that failed to take it ran a turn that
+    failed."""
     turn = ctx(s("2.0.0", A), s("2.0.0", A), Decision.MIGRATE_FAILED)
     turn.resumer, turn.migration_failure = "2.1.0", BotFailed("2.1.0 answered 500", "status")
-    assert turn_events(turn, failed=False) == [("2.1.0", "errors"), ("2.0.0", "turns")]
+    assert turn_events(turn, failed=False) == [("2.1.0", "turns"), ("2.1.0", "errors"), ("2.0.0", "turns")]

@@ -58,10 +58,10 @@ def _candidates(own: Version, spec: SpecifierSet) -> set[Version]:
     at one of its ends: `own` itself or just above it, or a version the specifier names or just above that, or one
     past every bound. Several kinds of "just above" are tried, so a hole cannot hide all of them.
     """
-    found = {own}
-    for base in [own, *(_named(s.version) for s in spec)]:
-        if base is not None:
-            found |= {base, *_just_above(base)}
+    bases = [own, *(v for v in (_named(s.version) for s in spec) if v is not None)]
+    found = set(bases)  # first, so that a version is reported as the specifier spells it (2.2.0, not 2.2)
+    for base in bases:
+        found.update(_just_above(base))
     return found
 
 

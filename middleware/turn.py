@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import structlog
+
 from bot_versions.errors import BotFailed
 from bot_versions.limits import replies_problem
 from bot_versions.model import BotVersion
@@ -11,6 +13,8 @@ from middleware.context import Action, TurnContext
 from middleware.decisions import Decision
 from middleware.pipeline import Next
 from middleware.session import Session, SessionStatus
+
+log = structlog.get_logger("botgate.migration")
 
 
 class RunTurn:
@@ -34,7 +38,8 @@ class RunTurn:
             try:
                 ctx.session = await self._run(ctx, session, version, runtime)
             except BotFailed as exc:
-                exc.answer = _apology(ctx.before, session, version)
+                # A conversation moved in this turn stays where it was; nothing of the turn (nor the move) is saved.
+                exc.answer = _apology(ctx.before, ctx.moved_from or session.version, version)
                 raise
         elif ctx.action is Action.REPROMPT:
             again = [Reply.from_json(r) for r in session.last] if runtime.repeats_replies else None
@@ -57,8 +62,16 @@ class RunTurn:
         conversation = Conversation(session.conversation)
         try:
             state = await new_runtime.migrate(session.state, session.version, ctx.activity, conversation)
-        except BotFailed as exc:  # counted as that version's error; the conversation carries on where it was
+        except BotFailed as exc:  # an error of that version; the conversation carries on where it was
             ctx.decision, ctx.migration_failure = Decision.MIGRATE_FAILED, exc
+            log.warning(
+                "migrate_failed",
+                bot=ctx.activity.bot,
+                version=target,
+                from_version=session.version,
+                conversation=session.conversation,
+                reason=exc.reason,
+            )
             return session, version, runtime
         if state is None:
             ctx.decision = Decision.MIGRATE_DECLINED
@@ -79,11 +92,11 @@ class RunTurn:
         )
 
 
-def _apology(before: Session | None, session: Session, version: BotVersion) -> dict[str, object]:
-    """The chat answer of a failed turn: the version's bot_error message, and the session as it stays."""
+def _apology(before: Session | None, stays_on: str, version: BotVersion) -> dict[str, object]:
+    """The chat answer of a failed turn: the failing version's bot_error message, and the session as it stays."""
     return {
         "replies": [{"text": version.messages.bot_error}],
         "conversation": before.conversation if before is not None else None,
-        "version": session.version,
+        "version": stays_on,
         "status": before.status.value if before is not None else None,
     }

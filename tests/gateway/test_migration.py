@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ async def active(admin: Admin) -> dict[str, int]:
     return {v["version"]: v["active_sessions"] for v in view["versions"]}
 
 
-def turn_events(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def turn_events(logs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [e for e in logs if e.get("event") == "turn"]
 
 

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.upstream.fixtures import http_test_bot, upstream_logs  # noqa: F401
+from tests.upstream.fixtures import expect_replies_bot, fake_rasa, http_test_bot, upstream_logs  # noqa: F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -64,7 +64,7 @@ def received(bot: RunningBot, conversation: str) -> list[tuple[str, str, dict[st
     return [(e["path"], e["json"]["event"], e["json"]) for e in entries]
 
 
-def events(logs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+def events(logs: Sequence[Mapping[str, Any]], name: str) -> list[Mapping[str, Any]]:
     return [e for e in logs if e.get("event") == name]
 
 
@@ -139,7 +139,7 @@ async def test_a_declined_migration_leaves_the_conversation_on_its_version_and_i
 async def test_a_failed_migration_leaves_no_trace_and_the_conversation_carries_on_where_it_was(
     redis: Redis, tmp_path: Path, http_test_bot: RunningBot, path: str, reason: str
 ) -> None:
-    """500 or a timeout: 1.0.0 answers; only the turn's own writes reach Redis; migrate_failed is logged; asked again."""
+    """500 or a timeout: 1.0.0 answers; only the turn's own writes are saved; migrate_failed logged; asked again."""
     async with gateway(redis, tmp_path) as (gw, admin):
         conversation = await under_way(gw, admin, http_test_bot, path)
         before_session = await stored_session(redis, "alice", "shop")
@@ -198,4 +198,3 @@ async def test_a_migration_whose_message_turn_then_fails_leaves_the_session_byte
         assert await snapshot(redis) == before
         sent = [(path, event) for path, event, _ in received(http_test_bot, conversation)]
         assert sent[1:] == [("/migrate/accept-then-fail", "migrate"), ("/migrate/accept-then-fail", "message")] * 2
-

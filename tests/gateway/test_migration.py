@@ -10,6 +10,7 @@ from typing import Any
 from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
+from bot_versions import keys
 from gateway.redis_connection import connect
 from gateway.settings import Settings
 from middleware.routing import BUCKETS, bucket
@@ -150,9 +151,11 @@ async def test_never_to_an_older_version(redis: Redis, tmp_path: Path) -> None:
         # Validation refuses such a specifier; written straight into the registry, routing must still not follow it.
         older = greeter_2("2.0.5", resumes=">=2.0,<2.0.5")
         await admin.release(older)
-        raw = await redis.hget("bg:b:{greeter}:conf", "v:2.0.5")
+        raw = await redis.hget(keys.config("greeter"), keys.version_field("2.0.5"))
         await redis.hset(
-            "bg:b:{greeter}:conf", "v:2.0.5", raw.replace(b'"resumes":">=2.0,<2.0.5"', b'"resumes":">=2.0"')
+            keys.config("greeter"),
+            keys.version_field("2.0.5"),
+            raw.replace(b'"resumes":">=2.0,<2.0.5"', b'"resumes":">=2.0"'),
         )
         gw.services.catalog.invalidate("greeter")
         await admin.rollout("greeter", stable="2.0.5")

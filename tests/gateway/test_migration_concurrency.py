@@ -14,7 +14,7 @@ import pytest
 import yaml
 from redis.asyncio import Redis
 
-from middleware.keys import SessionKeys
+from middleware.keys import SessionKeys, active_counts
 from tests.processes import ServerProcess, live_gateway
 from tests.redis_servers import RedisServer
 
@@ -131,7 +131,7 @@ async def test_bursts_during_migration_lose_no_turn_move_each_conversation_once_
             # said[0] is "hi", which started the conversation; the answer after it, saved by 2.0.0, moved with it
             assert session["state"]["payload"]["language"] == said[1]
             live[session["version"]] += session["status"] != "ended"
-        counters = {k.decode(): int(v) for k, v in (await redis.hgetall("bg:n:{relay}")).items()}
+        counters = {k.decode(): int(v) for k, v in (await redis.hgetall(active_counts("relay"))).items()}
         sessions = [key async for key in redis.scan_iter("bg:s:*")]
     finally:
         await redis.aclose()

@@ -13,6 +13,7 @@ from packaging.version import Version
 from redis.asyncio import Redis
 
 from bot_versions.resumes import resumes
+from middleware.keys import active_counts
 from tests.admin.support import Admin
 from tests.admin.support import settings as admin_settings
 from tests.gateway.greeters import payload, stored_session, transcript_rows
@@ -199,5 +200,5 @@ async def counters_add_up(redis: Redis) -> None:
         session = await stored_session(redis, user)
         if session is not None and session.is_live:
             live[session.version] += 1
-    counted = {k.decode(): int(v) for k, v in (await redis.hgetall("bg:n:{greeter}")).items()}
+    counted = {k.decode(): int(v) for k, v in (await redis.hgetall(active_counts("greeter"))).items()}
     assert {v: n for v, n in counted.items() if n} == dict(live)

@@ -303,3 +303,34 @@ async def test_a_process_whose_view_predates_the_new_version_carries_the_moved_c
             assert turn_events(logs)[0]["decision"] == "stay"
     finally:
         await other.aclose()
+
+
+async def script_calls(redis: Redis) -> dict[str, int]:
+    """Calls per command since the last CONFIG RESETSTAT (commands a script runs are counted, but are no round trip)."""
+    stats = await redis.info("commandstats")
+    return {
+        name.removeprefix("cmdstat_"): int(v["calls"])
+        for name, v in stats.items()
+        if name != "cmdstat_config|resetstat"
+    }
+
+
+async def test_a_migrating_turn_costs_one_redis_call_more_than_a_steady_one_the_counters_move(
+    redis: Redis, tmp_path: Path
+) -> None:
+    """A steady turn is one script call; a migrating one two (the save with its migration line, then the counters)."""
+    async with gateway(redis, tmp_path) as (gw, admin):
+        await admin.release(greeter_2())
+        alice = gw.chat("greeter", "alice")
+        await alice.send("hi")
+        await admin.release(greeter_21())
+        await gw.chat("greeter", "bob").send("hi")  # this process reads the new view once, before measuring
+        await redis.config_resetstat()
+        await alice.send("French")
+        migrating = await script_calls(redis)
+        await redis.config_resetstat()
+        await alice.send("Alice")
+        steady = await script_calls(redis)
+    assert (migrating["evalsha"], steady["evalsha"]) == (2, 1)
+    assert (migrating["xadd"], steady["xadd"]) == (3, 2)  # the migration line, the message, the reply
+    assert migrating["hincrby"] == 2 and "hincrby" not in steady  # one session off 2.0.0, onto 2.1.0

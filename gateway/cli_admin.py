@@ -12,6 +12,7 @@ from typing import Any
 from bot_versions.documents import parse_document
 from bot_versions.errors import BadRequest
 from bot_versions.loader import CONTENT_TYPES
+from bot_versions.model import content_digest
 from gateway import cli_output
 from gateway.cli_client import API_ERROR, USAGE_ERROR, CliError, GatewayClient, segment
 
@@ -45,7 +46,7 @@ def publish(client: GatewayClient, args: argparse.Namespace) -> int:
     body, content_type, bot, version = _definition(Path(args.file))
     path = f"/bots/{segment(bot)}/versions/{segment(version)}"
     if args.dry_run:
-        return _dry_run(client, bot, version)
+        return _dry_run(client, bot, version, content_digest(parse_document(body, content_type)), args.file)
     stored = client.admin("PUT", path, content=body, headers={"Content-Type": content_type})
     view = stored.json()
     if stored.status_code == 201:
@@ -58,7 +59,7 @@ def publish(client: GatewayClient, args: argparse.Namespace) -> int:
     return 0
 
 
-def _dry_run(client: GatewayClient, bot: str, version: str) -> int:
+def _dry_run(client: GatewayClient, bot: str, version: str, digest: str, file: str) -> int:
     """What publishing a stored version would do to routing and to conversations under way; changes nothing."""
     path = f"/bots/{segment(bot)}/versions/{segment(version)}"
     try:
@@ -71,6 +72,12 @@ def _dry_run(client: GatewayClient, bot: str, version: str) -> int:
             "it would do",
             API_ERROR,
         ) from None
+    if stored["digest"] != digest:  # the preview would describe what is stored, not this file
+        raise CliError(
+            f"{file} differs from the stored {bot} {version}, and versions are immutable: publishing this file would "
+            "be refused; give the changed definition a new version number",
+            API_ERROR,
+        )
     bot_view = client.admin("GET", f"/bots/{segment(bot)}").json()
     moving = client.admin("GET", path + "/resumable").json()
     print(cli_output.publish_preview(bot_view, stored, moving))

@@ -36,13 +36,13 @@ def resumes_problem(text: object, version: str) -> str | None:
         return 'must be a version specifier as a string, e.g. ">=2.0,<2.1"'
     try:
         spec = specifier(text)
-        own = Version(version)
     except ValueError as exc:
         return f"is not a version specifier ({exc}); write e.g. '>=2.0,<2.1'"
+    try:
+        own = Version(version)
     except InvalidVersion:
         return None  # the version itself is reported wrong elsewhere
-    newer = _newer_than(own)
-    caught = [str(v) for v in (own, *newer) if spec.contains(v, prereleases=True)]
+    caught = sorted(v for v in _candidates(own, spec) if v >= own and spec.contains(v, prereleases=True))
     if caught:
         return (
             f"includes {caught[0]}, which is not older than {version}: a version only resumes older ones; "
@@ -51,14 +51,40 @@ def resumes_problem(text: object, version: str) -> str | None:
     return None
 
 
-def _newer_than(own: Version) -> list[Version]:
-    """Versions above `own` a specifier that fails to bound itself from above would include."""
-    major, minor, micro = (*own.release, 0, 0)[:3]
-    candidates = [
-        f"{major}.{minor}.{micro}.1",
-        f"{major}.{minor}.{micro + 1}",
-        f"{major}.{minor + 1}",
-        f"{major + 1}",
-        f"{major + 1000}",
+def _candidates(own: Version, spec: SpecifierSet) -> set[Version]:
+    """Versions a specifier reaching `own` or anything newer is bound to contain one of.
+
+    A specifier set is an interval with holes (`!=`, `==x.*`). Its part at or above `own` is empty or holds a version
+    at one of its ends: `own` itself or just above it, or a version the specifier names or just above that, or one
+    past every bound. Several kinds of "just above" are tried, so a hole cannot hide all of them.
+    """
+    bases = [own, *(v for v in (_named(s.version) for s in spec) if v is not None)]
+    found = set(bases)  # first, so that a version is reported as the specifier spells it (2.2.0, not 2.2)
+    for base in bases:
+        found.update(_just_above(base))
+    return found
+
+
+def _named(text: str) -> Version | None:
+    """The version a specifier names (`2.1.*` names 2.1); None for arbitrary equality's free text."""
+    try:
+        return Version(text.removesuffix(".*"))
+    except InvalidVersion:
+        return None
+
+
+def _just_above(base: Version) -> list[Version]:
+    major, minor, micro = (*base.release, 0, 0)[:3]
+    epoch = f"{base.epoch}!" if base.epoch else ""
+    texts = [
+        base.base_version,  # the final release of a pre-release
+        f"{base.base_version}.post{(base.post or 0) + 1}",
+        f"{base.base_version}.1",
+        f"{epoch}{major}.{minor}.{micro + 1}",
+        f"{epoch}{major}.{minor + 1}",
+        f"{epoch}{major + 1}",
+        f"{epoch}{major + 1000}",
     ]
-    return [v for v in map(Version, candidates) if v > own]
+    if base.pre is not None:
+        texts.append(f"{base.base_version}{base.pre[0]}{base.pre[1] + 1}")
+    return [Version(t) for t in texts]

@@ -112,7 +112,7 @@ def _check_resume_at(report: Report, document: dict[str, Any]) -> None:
     steps: dict[str, Any] = document["steps"] if isinstance(document.get("steps"), dict) else {}
     for old, new in mapping.items():
         path = join("resume_at", old)
-        if not STEP_NAME.match(old):
+        if not isinstance(old, str) or not STEP_NAME.match(old):  # a Python caller's dict may have any keys
             report.add(path, "step names are letters, digits, '_' and '-', at most 64 characters")
         if not isinstance(new, str) or new not in steps:
             report.add(path, f"names no step of this version: {short(new)}")

@@ -36,9 +36,7 @@ def _notice(decision: Decision, messages: Messages) -> list[Reply]:
 class Bind:
     """Holds the session's turn lock around the rest of the turn and binds it to a conversation and version."""
 
-    def __init__(
-        self, store: SessionStore, catalog: Catalog, new_id: Callable[[], str] = new_conversation_id
-    ) -> None:
+    def __init__(self, store: SessionStore, catalog: Catalog, new_id: Callable[[], str] = new_conversation_id) -> None:
         self.store = store
         self.catalog = catalog
         self.new_id = new_id
@@ -56,6 +54,11 @@ class Bind:
         a = ctx.activity
         state = await self.catalog.require_state(a.bot)
         before = ctx.before
+        if before is not None and before.is_live and before.version not in state.versions:
+            # Another process moved (or started) this conversation on a version this process's view, up to the
+            # catalog's max age old, does not know yet: read the view again rather than reset the conversation.
+            self.catalog.invalidate(a.bot)
+            state = await self.catalog.require_state(a.bot)
         pinned: BotVersion | None = None
         if before is not None and before.is_live:
             pinned = (await self.catalog.version(a.bot, before.version))[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import structlog
+
 from bot_versions.errors import BotFailed
 from bot_versions.limits import replies_problem
 from bot_versions.model import BotVersion
@@ -11,6 +13,8 @@ from middleware.context import Action, TurnContext
 from middleware.decisions import Decision
 from middleware.pipeline import Next
 from middleware.session import Session, SessionStatus
+
+log = structlog.get_logger("botgate.migration")
 
 
 class RunTurn:
@@ -34,6 +38,7 @@ class RunTurn:
             try:
                 ctx.session = await self._run(ctx, session, version, runtime)
             except BotFailed as exc:
+                # Nothing of the turn (nor a move in it) is saved: the answer names the session as it stays.
                 exc.answer = _apology(ctx.before, version)
                 raise
         elif ctx.action is Action.REPROMPT:
@@ -57,8 +62,16 @@ class RunTurn:
         conversation = Conversation(session.conversation)
         try:
             state = await new_runtime.migrate(session.state, session.version, ctx.activity, conversation)
-        except BotFailed as exc:  # counted as that version's error; the conversation carries on where it was
+        except BotFailed as exc:  # an error of that version; the conversation carries on where it was
             ctx.decision, ctx.migration_failure = Decision.MIGRATE_FAILED, exc
+            log.warning(
+                "migrate_failed",
+                bot=ctx.activity.bot,
+                version=target,
+                from_version=session.version,
+                conversation=session.conversation,
+                reason=exc.reason,
+            )
             return session, version, runtime
         if state is None:
             ctx.decision = Decision.MIGRATE_DECLINED
@@ -80,12 +93,12 @@ class RunTurn:
 
 
 def _apology(before: Session | None, version: BotVersion) -> dict[str, object]:
-    """The chat answer of a failed turn: the message of the version that failed, and the conversation as it stays
-    (none, when the turn would have started one)."""
+    """The chat answer of a failed turn: the failing version's bot_error message, and the session as it stays (on the
+    version it was on, even when the turn would have moved it; none, when the turn would have started one)."""
     stays = before if before is not None and before.is_live else None
     return {
         "replies": [{"text": version.messages.bot_error}],
         "conversation": stays.conversation if stays is not None else None,
-        "version": version.version,
+        "version": stays.version if stays is not None else version.version,
         "status": stays.status.value if stays is not None else None,
     }

@@ -9,6 +9,7 @@ from typing import Any
 from bot_versions.documents import parse_document
 from bot_versions.errors import BadRequest
 from bot_versions.loader import CONTENT_TYPES
+from bot_versions.model import content_digest
 from bot_versions.validation import validate
 from gateway.cli import output
 from gateway.cli.client import API_ERROR, USAGE_ERROR, CliError, GatewayClient, segment
@@ -56,7 +57,7 @@ def publish(client: GatewayClient, args: argparse.Namespace) -> int:
     body, content_type, bot, version = _definition(Path(args.target))
     path = f"/bots/{segment(bot)}/versions/{segment(version)}"
     if args.dry_run:
-        return _dry_run(client, bot, version)
+        return _dry_run(client, bot, version, (content_digest(parse_document(body, content_type)), args.target))
     stored = client.admin("PUT", path, content=body, headers={"Content-Type": content_type})
     view = stored.json()
     created = stored.status_code == 201
@@ -83,8 +84,12 @@ def _publish_stored(client: GatewayClient, bot: str, version: str, dry_run: bool
     return 0
 
 
-def _dry_run(client: GatewayClient, bot: str, version: str) -> int:
-    """What publishing a stored version would do to routing and to conversations under way; changes nothing."""
+def _dry_run(client: GatewayClient, bot: str, version: str, file: tuple[str, str] | None = None) -> int:
+    """What publishing a stored version would do to routing and to conversations under way; changes nothing.
+
+    `file`: (digest, name) of the file the command was given, which must be what is stored: the preview describes
+    the stored version.
+    """
     path = f"/bots/{segment(bot)}/versions/{segment(version)}"
     try:
         stored = client.admin("GET", path).json()
@@ -96,6 +101,12 @@ def _dry_run(client: GatewayClient, bot: str, version: str) -> int:
             "it would do",
             API_ERROR,
         ) from None
+    if file is not None and stored["digest"] != file[0]:
+        raise CliError(
+            f"{file[1]} differs from the stored {bot} {version}, and versions are immutable: publishing this file "
+            "would be refused; give the changed definition a new version number",
+            API_ERROR,
+        )
     bot_view = client.admin("GET", f"/bots/{segment(bot)}").json()
     moving = client.admin("GET", path + "/resumable").json()
     print(output.publish_preview(bot_view, stored, moving))

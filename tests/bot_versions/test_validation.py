@@ -340,6 +340,8 @@ documents = json_values | st.fixed_dictionaries(
         "steps": st.dictionaries(st.sampled_from(["a", "b", "c"]), step_values, max_size=4) | json_values,
         "idle": st.fixed_dictionaries({}, optional={"after": json_values, "policy": json_values}) | json_values,
         "messages": st.dictionaries(st.sampled_from(["idle_reset", "other"]), json_values, max_size=2),
+        "resumes": st.sampled_from([">=0.1,<1.0", ">=1.0", "<1", "latest", ""]) | json_values,
+        "resume_at": st.dictionaries(st.sampled_from(["a", "b", "bad name", ""]), names, max_size=2) | json_values,
     },
 )
 
@@ -396,3 +398,107 @@ def test_text_that_would_always_pass_the_reply_limits_is_refused_at_its_path(
 def test_text_at_the_limits_is_accepted(document: Any) -> None:
     """The limits are inclusive, and placeholders count only when rendered."""
     assert validate(document) == []
+
+
+def migrating(**extra: Any) -> dict[str, Any]:
+    """Version 2.1.0 of a flow asking a first name where 2.0's asked a name, and greeting."""
+    steps = {
+        "ask_first_name": {"ask": "What is your first name?", "save": "first_name", "next": "greet"},
+        "greet": {"say": "Hello, {first_name}"},
+    }
+    return {**flow(steps, start="ask_first_name"), "version": "2.1.0", **extra}
+
+
+def http_version(**extra: Any) -> dict[str, Any]:
+    return {
+        "bot": "demo",
+        "version": "2.1.0",
+        "runtime": "http",
+        "http": {"url": "http://127.0.0.1:9001/turn"},
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        migrating(resumes=">=2.0,<2.1"),
+        migrating(resumes=">=2.0,<2.1", resume_at={"ask_name": "ask_first_name"}),
+        migrating(resumes="<2.1", resume_at={"ask_name": "ask_first_name", "ask_nickname": "ask_first_name"}),
+        migrating(resumes=">=2.0,<2.1", resume_at={}),
+        reactor(version="1.1.0", resumes="==1.0.0"),
+        http_version(resumes=">=2.0,<2.1"),
+    ],
+    ids=["resumes", "resume_at", "two steps to one", "empty resume_at", "reactor", "http"],
+)
+def test_resumes_and_resume_at_are_valid(document: dict[str, Any]) -> None:
+    """A specifier of older versions, and a map from old steps to questions of this version, are accepted."""
+    assert validate(document) == []
+
+
+@pytest.mark.parametrize(
+    ("document", "path", "message"),
+    [
+        (migrating(resumes="latest"), "resumes", "is not a version specifier"),
+        (migrating(resumes="2.0"), "resumes", "is not a version specifier"),
+        (migrating(resumes=2.0), "resumes", "must be a version specifier as a string"),
+        (migrating(resumes=""), "resumes", "must be a version specifier as a string"),
+        (migrating(resumes=">=2.0"), "resumes", "includes 2.1.0, which is not older than 2.1.0"),
+        (migrating(resumes="==2.2.0"), "resumes", "includes 2.2.0, which is not older than 2.1.0"),
+        (http_version(resumes="!=2.0.0"), "resumes", "which is not older than 2.1.0"),
+        (migrating(resume_at={"ask_name": "ask_first_name"}), "resume_at", "add resumes, e.g. '>=2.0,<2.1'"),
+        (migrating(resumes="<2.1", resume_at=["ask_name"]), "resume_at", "must be a mapping of old step"),
+        (migrating(resumes="<2.1", resume_at="ask_first_name"), "resume_at", "not a string"),
+        (
+            migrating(resumes="<2.1", resume_at={"ask_name": "ask_surname"}),
+            "resume_at.ask_name",
+            "names no step of this version: 'ask_surname'",
+        ),
+        (migrating(resumes="<2.1", resume_at={"ask_name": 3}), "resume_at.ask_name", "names no step of this version"),
+        (
+            migrating(resumes="<2.1", resume_at={"ask_name": "greet"}),
+            "resume_at.ask_name",
+            "greet is not a question: a conversation resumes where it waits for an answer",
+        ),
+        (migrating(resumes="<2.1", resume_at={"ask name": "ask_first_name"}), "resume_at.ask name", "step names"),
+        (migrating(resumes="<2.1", resume_at={1: "ask_first_name"}), "resume_at.1", "step names are letters"),
+        (
+            reactor(version="1.1.0", resumes="<1.1", resume_at={"ask_name": "ask"}),
+            "resume_at.ask_name",
+            "names no step of this version",
+        ),
+        (
+            http_version(resumes="<2.1", resume_at={"ask_name": "ask_first_name"}),
+            "resume_at",
+            "resume_at belongs to flow versions; a http version's logic is in its http block",
+        ),
+    ],
+    ids=[
+        "not a specifier",
+        "a bare version",
+        "a number",
+        "empty",
+        "itself",
+        "a newer version",
+        "a newer version (http)",
+        "resume_at without resumes",
+        "resume_at a list",
+        "resume_at a string",
+        "target not a step",
+        "target not a name",
+        "target a say",
+        "old step not a step name",
+        "old step not a string",
+        "a reactor has no steps",
+        "resume_at on http",
+    ],
+)
+def test_resumes_and_resume_at_problems_are_reported_at_their_paths(document: Any, path: str, message: str) -> None:
+    """A bad or forward-reaching specifier, and a resume_at a conversation could not continue at, are refused."""
+    problems = validate(document)
+    assert any(problem.path == path and message in problem.message for problem in problems), problems
+
+
+def test_a_stored_version_keeps_its_resumes_for_routing() -> None:
+    """load_version keeps the document, so the registry copies `resumes` into the version's metadata."""
+    assert load_version(migrating(resumes=">=2.0,<2.1")).document["resumes"] == ">=2.0,<2.1"

@@ -6,7 +6,8 @@ Turn paths (all POST; each request is recorded, then its signature checked when 
 - `/echo`: message events answer `echo {n} from {version}: {text}` with state `{..., "n": n}` (n counts the
   turns through state, so state round trips show); "bye" also sets `done`. Other events are a 400.
 - `/migrate/{accept|decline|fail}`: migrate events get 200 `{"state": old state + migrated_from/to}`, 409 or
-  500; message events behave as `/echo`.
+  500; message events behave as `/echo`. `/migrate/accept-then-fail` accepts migrate events as `accept` does and
+  answers every message event 500 (a migration taken, then the new version failing its first turn).
 - `/status/{code}`: answers that status. `/timeout`: answers after 60 s (longer than any test's timeout).
 - `/slow/{ms}`: answers as `/echo` after `ms` milliseconds; many at once are served concurrently.
 - `/not-json[/{variant}]`: 200 whose body is not strict JSON (`BAD_JSON`); `/wrong-shape/{variant}`: 200 JSON
@@ -37,7 +38,7 @@ from tests.upstream.serving import EXCEPTION_HANDLERS, BadBody, healthz, parser,
 TIMEOUT_SECONDS = 60.0
 SLOW_LIMIT_MS = 60_000
 BIG_STATE_BYTES = 20 * 1024
-MIGRATIONS = {"accept": "accept", "decline": "decline", "fail": "fail"}
+MIGRATIONS = {"accept": "accept", "decline": "decline", "fail": "fail", "accept-then-fail": "accept-then-fail"}
 
 # The reply limits of the contract (bot_versions/limits.py): each variant breaks exactly one of them.
 MAX_REPLIES = 50
@@ -160,10 +161,12 @@ class HttpTestBot:
 
     async def migrate(self, request: Request) -> Response:
         turn = await self.read(request)
-        if turn.get("event") != "migrate":
-            return message_turn(turn)
         mode = variant(MIGRATIONS, request.path_params["mode"])
-        if mode == "accept":
+        if turn.get("event") != "migrate":
+            if mode == "accept-then-fail":
+                return JSONResponse({"error": "message turn failed"}, status_code=500)
+            return message_turn(turn)
+        if mode in ("accept", "accept-then-fail"):
             return JSONResponse({"state": migrated(turn)})
         if mode == "decline":
             return JSONResponse({"error": "declined"}, status_code=409)

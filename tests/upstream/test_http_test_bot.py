@@ -274,6 +274,14 @@ def test_migrate_decline_and_fail(http_test_bot: RunningBot, mode: str, status: 
     assert post(http_test_bot, f"/migrate/{mode}", migrate_turn(new_conversation(), {"n": 3})).status_code == status
 
 
+def test_migrate_accept_then_fail_accepts_migrations_and_fails_messages(http_test_bot: RunningBot) -> None:
+    """/migrate/accept-then-fail takes a migration as /migrate/accept does, then answers message events 500."""
+    answer = post(http_test_bot, "/migrate/accept-then-fail", migrate_turn(new_conversation(), {"n": 3}))
+    assert answer.json() == {"state": {"n": 3, "migrated_from": "2.0.3", "migrated_to": "2.1.0"}}
+    message = post(http_test_bot, "/migrate/accept-then-fail", message_turn(new_conversation(), "hi", {"n": 1}))
+    assert message.status_code == 500
+
+
 @pytest.mark.parametrize("mode", ["accept", "decline", "fail"])
 def test_migrate_paths_answer_messages_as_echo(http_test_bot: RunningBot, mode: str) -> None:
     """A message event on any /migrate path is an ordinary echo turn."""

@@ -321,3 +321,77 @@ def test_a_yaml_float_version_is_reported_with_every_other_problem_by_the_api(li
     details = {d["path"]: d["message"] for d in r.json()["error"]["details"]}
     assert details["version"].startswith("must be a string such as 1.0.0, not a number")
     assert "start" in details and any(path.startswith("steps.ask") for path in details)
+
+
+def mover(version: str, **extra: object) -> dict[str, object]:
+    """A bot of the migration CLI test's own: two questions, so conversations stay under way between them."""
+    return {
+        "bot": "mover",
+        "version": version,
+        "start": "ask_name",
+        "steps": {
+            "ask_name": {"ask": "What is your name?", "save": "name", "next": "ask_town"},
+            "ask_town": {"ask": "Which town, {name}?", "save": "town", "next": "bye"},
+            "bye": {"say": f"Bye, {{name}} from {{town}}, says {version}"},
+        },
+        **extra,
+    }
+
+
+def test_ship_a_fix_to_users_mid_conversation(botgate: Botgate, tmp_path: Path) -> None:
+    """Draft 1.0.1 resuming 1.0.0, --dry-run says how many conversations it would move, publish, they move."""
+    assert botgate("publish", definition_file(tmp_path, mover("1.0.0"))).code == 0
+    for user in ("ann", "ben"):
+        assert botgate("chat", "mover", "--user", user, stdin="hi\n").code == 0
+    fix = definition_file(tmp_path, mover("1.0.1", resumes="==1.0.0"))
+    assert botgate("publish", fix, "--draft").out.startswith("stored mover 1.0.1 as a draft;")
+
+    status = botgate("status", "mover").out.splitlines()
+    assert [line.split()[:4] for line in status[5:7]] == [
+        ["1.0.1", "draft", "0", "==1.0.0"],
+        ["1.0.0", "published", "2", "-"],
+    ]
+
+    run = botgate("publish", fix, "--dry-run")
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == [
+        "publishing mover 1.0.1 makes it the stable version: new conversations start on it",
+        "once routed to their users, it would move at most 2 conversation(s) under way (1.0.0: 2; resumes ==1.0.0) "
+        "at their next message",
+    ]
+    assert [line.split()[:3] for line in botgate("status", "mover").out.splitlines()[5:7]] == [
+        ["1.0.1", "draft", "0"],
+        ["1.0.0", "published", "2"],
+    ]
+
+    assert botgate("publish", fix).out.splitlines()[-1] == "published mover 1.0.1; new conversations now start on it"
+    chat = botgate("chat", "mover", "--user", "ann", stdin="Ann\nParis\n")
+    assert chat.out.splitlines()[:2] == ["[1.0.1] Which town, Ann?", "[1.0.1] Bye, Ann from Paris, says 1.0.1"]
+    status = botgate("status", "mover").out.splitlines()
+    assert [line.split()[:3] for line in status[5:7]] == [["1.0.1", "published", "0"], ["1.0.0", "published", "1"]]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (mover("3.0.0"), "mover 3.0.0 is not stored yet: store it with --draft first"),
+        ({**mover("1.0.0"), "description": "changed"}, "differs from the stored mover 1.0.0"),
+    ],
+    ids=["not stored", "other content"],
+)
+def test_a_dry_run_needs_the_file_stored_as_it_is(
+    botgate: Botgate, tmp_path: Path, document: dict[str, object], message: str
+) -> None:
+    """A version not stored yet, or stored with other content than the file, is refused: exit 1, nothing changed."""
+    botgate("publish", definition_file(tmp_path, mover("1.0.0")))
+    run = botgate("publish", definition_file(tmp_path, document), "--dry-run")
+    assert (run.code, run.out) == (1, "")
+    assert message in run.err
+
+
+def test_a_dry_run_of_a_version_that_resumes_nothing_says_so(botgate: Botgate, tmp_path: Path) -> None:
+    """Without resumes, the dry run says conversations under way stay where they are."""
+    document = hello("1.5.0")
+    assert botgate("publish", definition_file(tmp_path, document), "--draft").code == 0
+    run = botgate("publish", definition_file(tmp_path, document), "--dry-run")
+    assert run.out.splitlines()[-1] == "1.5.0 resumes no older versions: conversations under way stay where they are"

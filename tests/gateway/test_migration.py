@@ -333,4 +333,5 @@ async def test_a_migrating_turn_costs_one_redis_call_more_than_a_steady_one_the_
         steady = await script_calls(redis)
     assert (migrating["evalsha"], steady["evalsha"]) == (2, 1)
     assert (migrating["xadd"], steady["xadd"]) == (3, 2)  # the migration line, the message, the reply
-    assert migrating["hincrby"] == 2 and "hincrby" not in steady  # one session off 2.0.0, onto 2.1.0
+    # The second call moved the counters (one session off 2.0.0, onto 2.1.0) and carried the turns' health counts.
+    assert migrating["hincrby"] >= 2 and "hincrby" not in steady

@@ -101,21 +101,38 @@ Dash.bot = (() => {
     return out;
   }
 
-  // Figures as "name value" pairs; nested objects are flattened with dots (canary.error_rate).
-  function figures(data, prefix = "") {
-    const pairs = [];
-    for (const [key, value] of Object.entries(data || {})) {
-      const name = prefix ? `${prefix}.${key}` : key;
-      if (value && typeof value === "object" && !Array.isArray(value)) pairs.push(...figures(value, name));
-      else pairs.push([name, typeof value === "number" ? number(value) : JSON.stringify(value)]);
-    }
-    return pairs;
+  // The guard's figures: each side it compared (an object with a version) as a row of a small table, each test
+  // it ran as one line of its numbers, and the settings it used as name-value pairs.
+  const SIDE = ["started", "turns", "errors", "completed", "reset", "error_rate", "completion_rate"];
+
+  function plain(value) {
+    if (typeof value === "number") return number(value);
+    return value === null || value === undefined ? "—" : String(value);
   }
 
-  function figuresList(data) {
-    const dl = h("dl", { className: "figures" });
-    for (const [name, value] of figures(data)) dl.append(h("div", {}, h("dt", { text: name }), h("dd", { text: value })));
-    return dl;
+  function figuresView(data) {
+    const entries = Object.entries(data || {});
+    const isObject = (v) => v && typeof v === "object" && !Array.isArray(v);
+    const sides = entries.filter(([, v]) => isObject(v) && "version" in v);
+    const tests = entries.filter(([, v]) => isObject(v) && !("version" in v));
+    const scalars = entries.filter(([, v]) => !isObject(v));
+    const out = [];
+    if (sides.length) {
+      const head = h("tr", {}, h("th", { scope: "col", text: "" }), h("th", { scope: "col", text: "version" }),
+        ...SIDE.map((k) => h("th", { scope: "col", className: "num", text: k.replace("_", " ") })));
+      const rows = sides.map(([name, side]) => h("tr", {}, h("th", { scope: "row", text: name }),
+        h("td", { text: plain(side.version) }), ...SIDE.map((k) => h("td", { className: "num", text: plain(side[k]) }))));
+      out.push(h("div", { className: "table-wrap" }, h("table", { className: "figures-table" }, h("thead", {}, head), h("tbody", {}, ...rows))));
+    }
+    for (const [name, test] of tests) {
+      out.push(h("p", { className: "figures-line", text: `${name}: ${Object.entries(test).map(([k, v]) => `${k} ${plain(v)}`).join(", ")}` }));
+    }
+    if (scalars.length) {
+      const dl = h("dl", { className: "figures" });
+      for (const [name, value] of scalars) dl.append(h("div", {}, h("dt", { text: name }), h("dd", { text: Array.isArray(value) ? value.join(", ") : plain(value) })));
+      out.push(dl);
+    }
+    return out;
   }
 
   function renderLastGuard(last) {
@@ -124,7 +141,7 @@ Dash.bot = (() => {
       h("p", {}, h("strong", { text: "Guard's last decision: " }), badge(last.action === "rollback" ? "rollback" : "published", last.action),
         " at ", time(last.at)),
       h("p", { text: last.why }),
-      figuresList(last.figures))];
+      ...figuresView(last.figures))];
   }
 
   function buildPin() {
@@ -173,7 +190,7 @@ Dash.bot = (() => {
     const verdict = entry.action === "rollout" && entry.actor === "guard" && entry.after && entry.after.last_guard;
     replaceIfChanged(detail, JSON.stringify([entry.before, entry.after]), () => {
       const parts = [h("span", { text: change(entry) })];
-      if (verdict) parts.push(h("p", { text: `${verdict.action}: ${verdict.why}` }), figuresList(verdict.figures));
+      if (verdict) parts.push(h("p", { text: `${verdict.action}: ${verdict.why}` }), ...figuresView(verdict.figures));
       return parts;
     });
   }

@@ -12,6 +12,7 @@ Dash.rollout = (() => {
   const form = document.getElementById("rollout-form");
   const f = form.elements;
   const discard = document.getElementById("rollout-discard");
+  const guardBox = document.getElementById("guard-fields");
   const result = document.getElementById("rollout-outcome");
   const guardFields = ["max_error_rate_increase", "max_completion_drop", "min_conversations", "window"];
   const GUARD_DEFAULTS = { max_error_rate_increase: 0.02, max_completion_drop: 0.05, min_conversations: 100, window: 900 };
@@ -50,7 +51,7 @@ Dash.rollout = (() => {
     for (const name of guardFields) f[name].value = (guard || GUARD_DEFAULTS)[name];
     f.steps.value = canary && Array.isArray(canary.steps) ? canary.steps.join(", ") : "";
     f.hold.value = canary && canary.hold ? canary.hold : "";
-    document.getElementById("guard-unsupported").hidden = supported;
+    guardBox.hidden = !supported; // a gateway without canary guards: no such fields at all
     etag = tag;
     dirty = false;
     discard.hidden = true;

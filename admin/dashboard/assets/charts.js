@@ -34,7 +34,8 @@ Dash.charts = (() => {
       this.unit = unit;
       this.plot = null;
       this.versions = [];
-      new ResizeObserver(() => this.resize()).observe(this.plotBox);
+      // Resized on the next frame, not inside the observer: resizing there would trigger the observer again.
+      new ResizeObserver(() => requestAnimationFrame(() => this.resize())).observe(this.plotBox);
     }
 
     size() {

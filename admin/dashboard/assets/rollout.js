@@ -23,11 +23,15 @@ Dash.rollout = (() => {
   function options(select, first, versions, chosen) {
     const names = versions.slice();
     if (chosen && !names.includes(chosen)) names.push(chosen); // named by the rollout but no longer published
-    select.replaceChildren(h("option", { value: "", text: first }), ...names.map((v) => {
-      const published = versions.includes(v);
-      return h("option", { value: v, text: published ? v : `${v} (not published)` });
-    }));
-    select.value = chosen || "";
+    const signature = JSON.stringify([first, names, versions]);
+    if (select.dataset.signature !== signature) { // rebuilt only when they change: an open drop-down stays open
+      select.dataset.signature = signature;
+      select.replaceChildren(h("option", { value: "", text: first }), ...names.map((v) => {
+        const published = versions.includes(v);
+        return h("option", { value: v, text: published ? v : `${v} (not published)` });
+      }));
+    }
+    if (select.value !== (chosen || "")) select.value = chosen || "";
   }
 
   function setGuardEnabled() {

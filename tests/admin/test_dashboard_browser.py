@@ -143,8 +143,8 @@ BROKEN = {**DRAFT, "steps": {"ask_name": {"ask": "What is your name?", "save": "
 async def test_an_operator_stores_pins_publishes_and_starts_a_canary_from_the_page(
     page: Page, served: Served, api: httpx.AsyncClient, watch: PageWatch, tmp_path: Path
 ) -> None:
-    """Paste YAML (a 422 shown with its path, then a draft), pin, publish, canary 10%: the API agrees, the audit
-    names the page's token."""
+    """Paste YAML (a 422 shown with its path, then a draft), pin, publish, a guarded canary at 10% with steps: the
+    API agrees, the audit names the page's token; then the pinned user's sessions are looked up, reset, unpinned."""
     watch.expect_failed_loads("status of 422")
     await page.goto(f"{served.url}/admin/")
     weight = await page_weight(page)
@@ -194,14 +194,26 @@ async def test_an_operator_stores_pins_publishes_and_starts_a_canary_from_the_pa
     await expect(rollout.get_by_label("Canary version")).to_contain_text("2.1.0")  # refreshed: now publishable
     await rollout.get_by_label("Canary version").select_option("2.1.0")
     await rollout.get_by_label("Canary percent of users").fill("10")
+    await rollout.get_by_label("Roll the canary back when it does worse than stable").check()
+    await rollout.get_by_label("Min conversations each").fill("50")
+    await rollout.get_by_label("Steps (ascending percents").fill("10, 50, 100")
+    await rollout.get_by_label("Hold at each step (seconds)").fill("600")
     await rollout.get_by_role("button", name="Save rollout").click()
     await expect(rollout.get_by_role("alert")).to_have_text("Saved: stable 2.0.0, canary 2.1.0 at 10 %.")
+    await expect(page.get_by_role("list", name="Canary steps")).to_have_text("10 % (now)50 %100 %")
 
     bot = await ok(await api.get("/admin/v1/bots/greeter"))
     assert {v["version"]: v["status"] for v in bot["versions"]}["2.1.0"] == "published"
     assert bot["pins"] == {"tess/qa": "2.1.0"}
     assert bot["rollout"]["stable"] == "2.0.0"
-    assert {k: bot["rollout"]["canary"][k] for k in ("version", "percent")} == {"version": "2.1.0", "percent": 10}
+    canary = bot["rollout"]["canary"]
+    assert (canary["version"], canary["percent"], canary["steps"], canary["hold"]) == ("2.1.0", 10, [10, 50, 100], 600)
+    assert canary["guard"] == {
+        "max_error_rate_increase": 0.02,
+        "max_completion_drop": 0.05,
+        "min_conversations": 50,
+        "window": 900,
+    }
     audit = (await ok(await api.get("/admin/v1/bots/greeter/audit")))["entries"]
     mine = [(e["action"], e["subject"]) for e in audit if e["actor"] == identity]
     assert mine == [
@@ -212,6 +224,25 @@ async def test_an_operator_stores_pins_publishes_and_starts_a_canary_from_the_pa
         ("store", "2.1.0"),
     ]
     await expect(page.locator("#audit-table tbody tr").first).to_contain_text(identity)
+
+    # The pinned tester talks to the draft-turned-canary; the page finds her by her id, resets her, unpins her.
+    assert (await chat(api, "tess/qa", "hi"))["version"] == "2.1.0"
+    users = page.get_by_role("region", name="A user's sessions")
+    await users.get_by_label("User id").fill("tess/qa")
+    await users.get_by_role("button", name="Look up").click()
+    await expect(page.locator("#sessions-table tbody tr")).to_have_count(1)
+    await expect(page.locator("#sessions-table tbody tr")).to_contain_text("2.1.0active")
+    await expect(page.locator("#transcript")).to_contain_text("What is your name?")
+    await users.get_by_role("button", name="Reset this user's sessions…").click()
+    await expect(dialog).to_contain_text("1 live conversation(s) of tess/qa end now")
+    await dialog.get_by_role("button", name="Reset sessions").click()
+    await expect(users.get_by_role("alert")).to_have_text("Reset tess/qa's sessions.")
+    await expect(page.locator("#sessions-table tbody tr")).to_contain_text("ended")
+    await pins.get_by_role("button", name="Unpin tess/qa").click()
+    await expect(pins.get_by_role("alert")).to_contain_text("Unpinned tess/qa")
+    await expect(pins.locator("tbody tr")).to_have_count(0)
+    sessions = await ok(await api.get("/admin/v1/bots/greeter/sessions/tess%2Fqa"))
+    assert sessions["pin"] is None and [s["status"] for s in sessions["sessions"]] == ["ended"]
 
 
 async def test_a_read_only_token_sees_everything_and_gets_no_control(

@@ -25,13 +25,13 @@ run: install
 test: install browser
 	$(PY) -m pytest
 
-# The web chat tests drive Debian's Chromium: install it when missing (with sudo unless root). Where it cannot be
-# installed the suite still runs and those tests are skipped with a loud message.
+# The browser tests (web chat, dashboard) drive Debian's Chromium, one for the whole run: install it when missing
+# (with sudo unless root). Where it cannot be installed the suite still runs and those tests are skipped loudly.
 browser:
 	@command -v chromium >/dev/null || { \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		($$SUDO apt-get update && $$SUDO apt-get install -y chromium) || \
-		echo "!!! could not install chromium: the web chat browser tests will be SKIPPED !!!" >&2; }
+		echo "!!! could not install chromium: the browser tests (web chat, dashboard) will be SKIPPED !!!" >&2; }
 
 # `make bench`: the gateway against its floor on a private redis-server, about 5 minutes (docs/benchmarks.md).
 # wrk and redis-server come from Debian (with sudo unless root); py-spy, for the profile, from the `bench` extra.

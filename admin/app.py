@@ -1,4 +1,4 @@
-"""The admin API: every route of docs/api.md's admin table, mounted at /admin/v1 behind bearer-token auth.
+"""The admin side of the gateway: the API at /admin/v1 behind bearer-token auth, and the dashboard page beside it.
 
 Routes match the path as the client sent it, segment by segment, each segment percent-decoded on its own: a user
 id may hold any character a channel accepts, `/` included, and must name exactly that user.
@@ -14,10 +14,10 @@ from urllib.parse import unquote_to_bytes
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
-from admin import bots, health, sessions, versions
+from admin import bots, dashboard, health, sessions, versions
 from admin.auth import AdminAuth, AdminToken
 from middleware.store import store_errors
 
@@ -106,6 +106,7 @@ def _route(path: str, endpoint: Endpoint, method: str) -> Route:
 
 
 ROUTES = [
+    _route("/whoami", dashboard.whoami, "GET"),
     _route("/bots", bots.list_bots, "GET"),
     _route("/bots/{bot}", bots.get_bot, "GET"),
     _route("/bots/{bot}/versions/{version}", versions.put_version, "PUT"),
@@ -129,3 +130,8 @@ def admin_mount(tokens: Sequence[AdminToken]) -> Mount:
     """The admin API as a mount for the gateway app; every request needs one of `tokens`."""
     auth = Middleware(AdminAuth, tokens=tuple(tokens), routes=ROUTES)
     return RawPathMount(PREFIX, routes=ROUTES, middleware=[auth])
+
+
+def admin_routes(tokens: Sequence[AdminToken]) -> list[BaseRoute]:
+    """Everything under /admin: the dashboard page and its assets (no token: they hold no data), and the API."""
+    return [*dashboard.dashboard_routes(), admin_mount(tokens)]

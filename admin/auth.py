@@ -27,6 +27,7 @@ READ_ONLY_PREFIX = "ro:"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")  # what an HTTP header carries unchanged: visible ASCII
 ACTOR_KEY = "admin_actor"
+READ_ONLY_KEY = "admin_read_only"
 
 log = structlog.get_logger("botgate.admin")
 
@@ -149,7 +150,9 @@ class AdminAuth:
             except Forbidden:
                 self._refused(scope, "read-only token", actor=token.identity)
                 raise
-            scope.setdefault("state", {})[ACTOR_KEY] = token.identity
+            state = scope.setdefault("state", {})
+            state[ACTOR_KEY] = token.identity
+            state[READ_ONLY_KEY] = token.read_only
         await self.app(scope, receive, send)
 
     def _refused(self, scope: Scope, reason: str, **fields: str) -> None:

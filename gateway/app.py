@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from admin.app import admin_mount
+from admin.app import admin_routes
 from admin.audit import STARTUP_ACTOR, log_change
 from admin.auth import configured_or_generated, token_notice
 from admin.guard import RolloutGuard
@@ -171,7 +171,7 @@ def create_app(
             *front.routes,
             *CHANNEL_ROUTES,
             *CONNECTOR_ROUTES,
-            admin_mount(tokens),
+            *admin_routes(tokens),
         ],
         exception_handlers=HANDLERS,
         lifespan=lifespan,

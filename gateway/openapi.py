@@ -21,6 +21,7 @@ from gateway.openapi_parts import JSON
 DOCUMENTED: JSON = {
     **openapi_chat.PATHS,
     **{openapi_admin.PREFIX + path: item for path, item in openapi_admin.PATHS.items()},
+    **openapi_admin.PAGES,
 }
 
 

@@ -1,4 +1,4 @@
-"""The admin API in the OpenAPI document: every /admin/v1 operation and its schemas."""
+"""The admin API in the OpenAPI document: every /admin/v1 operation and its schemas, and the dashboard page."""
 
 from __future__ import annotations
 
@@ -16,6 +16,14 @@ TIME = {"type": "string", "format": "date-time"}
 
 SCHEMAS: JSON = {
     **openapi_rollout.SCHEMAS,
+    "Whoami": {
+        "type": "object",
+        "required": ["identity", "read_only"],
+        "properties": {
+            "identity": {"type": "string", "description": "token#<8 hex of the token's SHA-256>, as in the audit."},
+            "read_only": {"type": "boolean", "description": "True for a `ro:` token: every change answers 403."},
+        },
+    },
     "Version": {
         "type": "object",
         "required": ["version", "status", "in_flight", "active_sessions", "created_at", "digest"],
@@ -306,6 +314,9 @@ WINDOW = {
 }
 
 PATHS: JSON = {
+    "/whoami": {
+        "get": _op("The token's identity and whether it may change anything", _ok("Whoami", "Who the token is."))
+    },
     "/bots": {"get": _op("List bots with their rollout and versions", _ok("Bots", "Every bot."))},
     "/bots/{bot}": {
         "get": _op("A bot: rollout, versions with active sessions, pins", _ok("Bot", "The bot."), params=(BOT,))
@@ -412,5 +423,16 @@ PATHS: JSON = {
             422,
             params=(BOT, LIMIT),
         ),
+    },
+}
+
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
+# Outside /admin/v1 and outside its auth: the page holds no data; it asks for a token and calls the API with it.
+PAGES: JSON = {
+    "/admin/": {
+        "get": {
+            "summary": "The operator's dashboard (a page; its data calls need an admin token)",
+            "responses": {"200": {"description": "The page.", "content": HTML_PAGE}},
+        }
     },
 }

@@ -1,5 +1,6 @@
-"""Fixtures shared by every test package: a private redis-server, a clean client, a manual clock, and the upstream
-test bots (each started on first use, once per session, whichever package uses it).
+"""Fixtures shared by every test package: a private redis-server, a clean client, a manual clock, one headless
+Chromium for the session's browser tests (tests/browser.py), and the upstream test bots (each started on first use,
+once per session, whichever package uses it).
 
 tests/cluster overrides only `redis_server` (a private Redis Cluster); the `redis` client fixture is this one.
 """
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 
 from gateway.redis_connection import connect
 from gateway.settings import Settings
+from tests.browser import browser, chromium  # noqa: F401 (fixtures: one Chromium for every browser test)
 from tests.clock import ManualClock
 from tests.redis_servers import RedisClusterNodes, RedisServer
 from tests.upstream.fixtures import (  # noqa: F401

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Request, Response, expect
 
-from tests.gateway.channels.test_webchat_browser import browser, last_reply, say  # noqa: F401 (browser: a fixture)
+from tests.gateway.channels.test_webchat_browser import last_reply, say
 from tests.processes import ServerProcess, live_gateway
 
 
@@ -40,7 +40,7 @@ def test_the_zipcode_example_answers_through_its_demo_lookup_over_rest(shipped: 
     assert shipped.events("call_failed") == []
 
 
-async def test_the_zipcode_example_answers_in_the_web_chat(browser: Browser, shipped: ServerProcess) -> None:  # noqa: F811
+async def test_the_zipcode_example_answers_in_the_web_chat(browser: Browser, shipped: ServerProcess) -> None:
     """In headless Chromium: a zip code is looked up, and a state chosen by button then a town gives its zip code."""
     page = await browser.new_page()
     await page.goto(f"{shipped.url}/chat/zipcode")
@@ -61,7 +61,7 @@ async def test_the_zipcode_example_answers_in_the_web_chat(browser: Browser, shi
 
 
 async def test_the_start_page_lists_the_bots_with_links_to_their_web_chat(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     shipped: ServerProcess,
 ) -> None:
     """`/` lists echo, greeter and zipcode with the version they serve, links the dashboard and the API reference."""
@@ -79,7 +79,7 @@ async def test_the_start_page_lists_the_bots_with_links_to_their_web_chat(
 
 
 async def test_the_api_reference_renders_from_vendored_assets_only(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     shipped: ServerProcess,
     tmp_path: Path,
 ) -> None:

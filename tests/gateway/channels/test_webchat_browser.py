@@ -1,13 +1,13 @@
-"""The web chat page in headless Chromium against the gateway served by uvicorn on this test's redis-server."""
+"""The web chat page in headless Chromium against the gateway served by uvicorn on this test's redis-server.
+
+`browser` is the session's one Chromium (tests/browser.py), shared with the dashboard tests.
+"""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, expect
 from redis.asyncio import Redis
 
 from gateway.settings import Settings
@@ -16,25 +16,7 @@ from middleware.store import SessionStore
 from tests.gateway.channels.servers import serving_gateway
 from tests.redis_servers import RedisServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SLOW = 15_000  # ms: reconnecting after an outage waits out the page's backoff
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's Chromium driven by Playwright; `make test` installs it (see the Makefile's `browser` target)."""
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip(
-            f"!!! CHROMIUM IS NOT INSTALLED at {CHROMIUM}: THE WEB CHAT BROWSER TESTS DID NOT RUN. "
-            "Run `make test` (it installs Debian's chromium package) or `apt-get install -y chromium`. !!!"
-        )
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def say(page: Page, text: str) -> None:

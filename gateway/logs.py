@@ -110,23 +110,37 @@ class ShutdownSignal:
     """Which signal (SIGTERM, SIGINT for Ctrl-C) asked this process to stop, for the `stopping` event.
 
     uvicorn owns the signals of a process it serves; `watch` puts a note-taker in front of its handlers and
-    calls them as before. Where uvicorn does not own them (tests, a server in a thread) it changes nothing.
+    calls them as before. A signal that came before `watch` (a worker told to stop while it was still starting) is
+    read from what uvicorn's server captured. Where uvicorn does not own them (tests, a server in a thread) it changes
+    nothing.
     """
 
     def __init__(self) -> None:
-        self.name: str | None = None
+        self._noted: str | None = None
+        self._server: uvicorn.Server | None = None
+
+    @property
+    def name(self) -> str | None:
+        """The first stopping signal's name, or None when none came (the app was stopped some other way)."""
+        if self._noted is None and self._server is not None:
+            captured = getattr(self._server, "_captured_signals", [])  # uvicorn's own record; absent in other versions
+            if captured:
+                return signal.Signals(captured[0]).name
+        return self._noted
 
     def watch(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
         for number in (signal.SIGINT, signal.SIGTERM):
             previous = signal.getsignal(number)
-            if isinstance(getattr(previous, "__self__", None), uvicorn.Server) and callable(previous):
+            server = getattr(previous, "__self__", None)
+            if isinstance(server, uvicorn.Server) and callable(previous):
+                self._server = server
                 signal.signal(number, self._noting(previous))
 
     def _noting(self, previous: Callable[[int, Any], Any]) -> Callable[[int, Any], None]:
         def handler(number: int, frame: Any) -> None:
-            self.name = self.name or signal.Signals(number).name
+            self._noted = self._noted or signal.Signals(number).name
             previous(number, frame)
 
         return handler

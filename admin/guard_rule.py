@@ -15,10 +15,11 @@ and the time. docs/guard.md explains it with a worked example; in short:
       z  = (d - margin) / se;   a regression when z > 1.645
 
   For errors the bad outcome is a failed turn: p = errors / turns, the health API's error rate (a failed turn counts
-  as a turn and as an error). For completions it is a reset: p = reset / (completed + reset) = 1 - completion rate. When se is 0 (each
-  p is 0 or 1) there is no sampling spread to allow for, and the rule fires exactly when d > margin. Each test is
-  judged once both sides have `min_conversations` in its denominator (turns run; finished conversations): until
-  then it cannot roll back, and a completion test not judged yet does not hold the progression up.
+  as a turn and as an error). For completions it is a reset: p = reset / (completed + reset) = 1 - completion rate.
+  When se is 0 (each p is 0 or 1) there is no sampling spread to allow for, and the rule fires exactly when
+  d > margin. Each test is judged once both sides have `min_conversations` in its denominator (turns run; finished
+  conversations): until then it cannot roll back, and a completion test not judged yet does not hold the
+  progression up.
 - **Progression** (with `steps`): when the guard passes (or there is none) and `hold` seconds have passed since the
   canary reached its percent, the percent advances to the next step above it; after the last step's hold the
   canary is promoted (stable = its version, canary removed).

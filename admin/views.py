@@ -10,8 +10,8 @@ from packaging.version import Version
 
 from bot_versions.model import Status
 from bot_versions.registry import AuditEntry
-from bot_versions.state import BotState, VersionMeta
 from bot_versions.resumes import resumes
+from bot_versions.state import BotState, VersionMeta
 from middleware.routing import canary_target, route, stable_target
 from middleware.session_admin import ConversationLog, SessionPlace, UserSession
 from middleware.store import TranscriptEntry

@@ -10,16 +10,16 @@ import structlog
 
 from bot_versions.errors import BotFailed, BotgateError
 from bot_versions.runtime import Activity
+from middleware import metrics
 from middleware.bind import Bind
 from middleware.catalog import Catalog
 from middleware.context import TurnContext
+from middleware.health import latency_bucket, minute_of
 from middleware.keys import SessionKeys
+from middleware.outcomes import turn_events
 from middleware.pipeline import Middleware, build, with_hooks
 from middleware.receive import Receive, check_lengths
 from middleware.send import Send
-from middleware import metrics
-from middleware.health import latency_bucket, minute_of
-from middleware.outcomes import turn_events
 from middleware.store import SessionStore, Stale
 from middleware.turn import RunTurn
 

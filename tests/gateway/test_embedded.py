@@ -13,11 +13,11 @@ async def test_the_embedded_store_runs_a_whole_conversation_and_says_it_keeps_no
     """make run's default: the same code path, scripts included, on fakeredis, with a warning at start-up."""
     announced: list[str] = []
     app = create_app(Settings(), clock=ManualClock(), announce=announced.append)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://embedded") as http:
-            first = await http.post("/v1/bots/greeter/messages", json={"user": "me", "text": "hi"})
-            second = await http.post("/v1/bots/greeter/messages", json={"user": "me", "text": "Ada"})
-            assert (await http.get("/readyz")).status_code == 200
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+        first = await http.post("/v1/bots/greeter/messages", json={"user": "me", "text": "hi"})
+        second = await http.post("/v1/bots/greeter/messages", json={"user": "me", "text": "Ada"})
+        assert (await http.get("/readyz")).status_code == 200
     assert first.json()["replies"] == [{"text": "What is your name?"}]
     assert second.json()["replies"] == [{"text": "Hello, Ada, from the updated bot"}]
     assert second.json()["conversation"] == first.json()["conversation"]

@@ -68,7 +68,9 @@ def gateway_of_two_workers(redis_server: RedisServer, tmp_path: Path) -> ServerP
         yield server
 
 
-async def test_any_worker_of_two_reports_every_workers_turns(redis: Redis, gateway_of_two_workers: ServerProcess) -> None:
+async def test_any_worker_of_two_reports_every_workers_turns(
+    redis: Redis, gateway_of_two_workers: ServerProcess
+) -> None:
     """60 echo turns spread over two workers: every scrape, whichever worker answers it, counts all 60."""
     limits = httpx.Limits(max_keepalive_connections=0)  # a new connection per request: both workers get some
     async with httpx.AsyncClient(base_url=gateway_of_two_workers.url, limits=limits, timeout=10) as http:

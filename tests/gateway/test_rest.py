@@ -46,8 +46,21 @@ async def test_a_message_gets_replies_conversation_version_and_status(redis: Red
         (b'{"user": "alice", "text": "hi", "space": ""}', 422, "invalid"),
         (b'{"user": "alice", "text": "' + b"x" * (64 * 1024) + b'"}', 413, "too_large"),
     ],
-    ids=["not json", "not utf-8", "not an object", "no user", "no text", "user not a string", "text not a string",
-         "empty user", "user too long", "text too long", "id not a string", "empty space", "body over 64 KiB"],
+    ids=[
+        "not json",
+        "not utf-8",
+        "not an object",
+        "no user",
+        "no text",
+        "user not a string",
+        "text not a string",
+        "empty user",
+        "user too long",
+        "text too long",
+        "id not a string",
+        "empty space",
+        "body over 64 KiB",
+    ],
 )
 async def test_bad_requests_get_a_json_error_and_change_nothing(
     redis: Redis, content: bytes, status: int, code: str

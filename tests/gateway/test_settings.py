@@ -18,15 +18,17 @@ def test_no_variables_mean_the_embedded_store_and_the_defaults() -> None:
 
 def test_every_variable_is_read() -> None:
     """Lists are comma-separated and trimmed."""
-    s = Settings.from_env({
-        "BOTGATE_REDIS_URL": "redis://127.0.0.1:7000/0",
-        "BOTGATE_ADMIN_TOKENS": " a , ro:b ,",
-        "BOTGATE_BOTS_DIR": "/srv/bots",
-        "BOTGATE_LOCK_LEASE_MS": "2500",
-        "BOTGATE_CALL_HOSTS": "zip.example, api.example:8443",
-        "BOTGATE_LOG_FORMAT": "json",
-        "BOTGATE_LOG_TEXT": "1",
-    })
+    s = Settings.from_env(
+        {
+            "BOTGATE_REDIS_URL": "redis://127.0.0.1:7000/0",
+            "BOTGATE_ADMIN_TOKENS": " a , ro:b ,",
+            "BOTGATE_BOTS_DIR": "/srv/bots",
+            "BOTGATE_LOCK_LEASE_MS": "2500",
+            "BOTGATE_CALL_HOSTS": "zip.example, api.example:8443",
+            "BOTGATE_LOG_FORMAT": "json",
+            "BOTGATE_LOG_TEXT": "1",
+        }
+    )
     assert not s.embedded
     assert s.admin_tokens == ("a", "ro:b")
     assert s.bots_dir == Path("/srv/bots")
@@ -54,11 +56,13 @@ def test_a_bad_value_is_refused_naming_the_variable(name: str, value: str) -> No
 
 def test_secrets_are_kept_out_of_the_settings_repr() -> None:
     """Settings may be logged; admin tokens, the Twilio token and the app password must not appear."""
-    s = Settings.from_env({
-        "BOTGATE_ADMIN_TOKENS": "admin-secret",
-        "BOTGATE_TWILIO_AUTH_TOKEN": "tw-secret",
-        "BOTGATE_MSAPP_PASSWORD": "ms-secret",
-    })
+    s = Settings.from_env(
+        {
+            "BOTGATE_ADMIN_TOKENS": "admin-secret",
+            "BOTGATE_TWILIO_AUTH_TOKEN": "tw-secret",
+            "BOTGATE_MSAPP_PASSWORD": "ms-secret",
+        }
+    )
     assert all(secret not in repr(s) for secret in ("admin-secret", "tw-secret", "ms-secret"))
 
 

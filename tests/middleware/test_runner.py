@@ -21,7 +21,12 @@ async def test_each_turn_logs_one_event_with_its_decision_and_no_text(redis: Red
     assert len(turns) == 1
     event = turns[0]
     assert {k: event[k] for k in ("bot", "channel", "version", "decision", "outcome", "saved")} == {
-        "bot": "greeter", "channel": "rest", "version": "2.0.0", "decision": "new", "outcome": "ok", "saved": True,
+        "bot": "greeter",
+        "channel": "rest",
+        "version": "2.0.0",
+        "decision": "new",
+        "outcome": "ok",
+        "saved": True,
     }
     assert event["conversation"] == alice.last["conversation"]
     assert event["duration_ms"] >= 0

@@ -229,8 +229,10 @@ async def test_auth_is_announced_at_start_up(redis: Redis) -> None:
     ("tenant", "url"),
     [
         (None, "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"),
-        ("0a1b2c3d-0000-4000-8000-000000000000",
-         "https://login.microsoftonline.com/0a1b2c3d-0000-4000-8000-000000000000/oauth2/v2.0/token"),
+        (
+            "0a1b2c3d-0000-4000-8000-000000000000",
+            "https://login.microsoftonline.com/0a1b2c3d-0000-4000-8000-000000000000/oauth2/v2.0/token",
+        ),
         ("a/b", "https://login.microsoftonline.com/a%2Fb/oauth2/v2.0/token"),
     ],
 )

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # `make run PORT=8001` when 8000 is taken (BOTGATE_PORT works too)
 PORT ?=
 
-.PHONY: install run test lint bench clean browser
+.PHONY: install run test lint bench clean browser upstream-bots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/botgate serve $(if $(PORT),--port $(PORT))
 
-test: install browser
+test: install browser upstream-bots
 	$(PY) -m pytest
+
+# The activity runtime's tests run a real Bot Framework bot built with botbuilder-python, whose pinned dependencies
+# live in a venv of their own under $(VENV) (built once, about half a minute; reused while its requirements stand).
+upstream-bots: install
+	$(PY) -m tests.upstream.botbuilder_env
 
 # The browser tests (web chat, dashboard) drive Debian's Chromium, one for the whole run: install it when missing
 # (with sudo unless root). Where it cannot be installed the suite still runs and those tests are skipped loudly.

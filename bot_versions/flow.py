@@ -16,7 +16,6 @@ from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import structlog
 
@@ -29,6 +28,7 @@ from bot_versions.model import BotVersion
 from bot_versions.problems import is_number
 from bot_versions.runtime import Activity, Conversation, Reply, State, TurnResult
 from bot_versions.templates import Path, Template, TextTooLong, lookup, parse_path, parse_template
+from bot_versions.url_segments import path_segment
 from bot_versions.validation import validate
 
 log = structlog.get_logger("botgate.flow")
@@ -198,7 +198,7 @@ class FlowRuntime:
                 name = _choose(step, values)
             else:
                 try:
-                    url = step.url.render(values, quote=_quote, limit=MAX_URL_CHARS)
+                    url = step.url.render(values, quote=path_segment, limit=MAX_URL_CHARS)
                     result = await self._caller(step.method, url, step.timeout)
                 except (CallFailed, TextTooLong) as exc:  # a URL past the limit is refused like an unreachable one
                     # CallFailed names the method and host, never the path or query (they may carry keys)
@@ -241,11 +241,6 @@ def _too_large(problem: str) -> BotFailed:
 def _values(payload: dict[str, Any], activity: Activity) -> Mapping[str, Any]:
     # a view, not a copy: names saved by `call` steps become visible to the steps after them
     return ChainMap({"text": activity.text, "user": activity.user}, payload)
-
-
-def _quote(text: str) -> str:
-    # every value in a URL is one escaped piece: an answer cannot add path segments or a query
-    return quote(text, safe="")
 
 
 def _read_answer(ask: Ask, text: str) -> tuple[Any, str | None] | None:

@@ -16,6 +16,7 @@ import httpx
 
 from bot_versions import safe_json
 from bot_versions.errors import Unavailable
+from bot_versions.url_segments import path_segment
 
 TOKEN_URL = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
 
@@ -100,9 +101,8 @@ def _valid_host(host: str) -> bool:
 
 
 def reply_url(service: ServiceUrl, conversation: str, activity: str) -> str:
-    """`{serviceUrl}/v3/conversations/{conversation}/activities/{activity}`, ids percent-encoded."""
-    conversation, activity = quote(conversation, safe=""), quote(activity, safe="")
-    return f"{service.base}/v3/conversations/{conversation}/activities/{activity}"
+    """`{serviceUrl}/v3/conversations/{conversation}/activities/{activity}`, each id exactly one path segment."""
+    return f"{service.base}/v3/conversations/{path_segment(conversation)}/activities/{path_segment(activity)}"
 
 
 def activity_json(value: Any) -> bytes:

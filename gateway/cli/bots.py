@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 
+from bot_versions.url_segments import path_segment
 from gateway.cli import output
-from gateway.cli.client import GatewayClient, segment
+from gateway.cli.client import GatewayClient
 from gateway.cli.common import Register
 
 
@@ -18,20 +19,20 @@ def bots(client: GatewayClient, args: argparse.Namespace) -> int:
 
 def status(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate status BOT`: rollout, versions table, pins."""
-    print(output.status_text(client.admin("GET", f"/bots/{segment(args.bot)}").json()))
+    print(output.status_text(client.admin("GET", f"/bots/{path_segment(args.bot)}").json()))
     return 0
 
 
 def health(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate health BOT [--window S]`: each version's conversation health as a table."""
-    path = f"/bots/{segment(args.bot)}/health?window={args.window}"
+    path = f"/bots/{path_segment(args.bot)}/health?window={args.window}"
     print(output.health_text(client.admin("GET", path).json()))
     return 0
 
 
 def audit(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate audit BOT [--limit N]`: the bot's recorded changes, newest first."""
-    path = f"/bots/{segment(args.bot)}/audit?limit={args.limit}"
+    path = f"/bots/{path_segment(args.bot)}/audit?limit={args.limit}"
     print(output.audit_text(client.admin("GET", path).json()))
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -23,13 +22,6 @@ class CliError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
-
-
-def segment(value: str) -> str:
-    """One URL path segment: a user id may hold any character."""
-    quoted = quote(value, safe="")
-    # HTTP clients resolve the dot segments `.` and `..` away (httpx too), so a user named so is spelled `%2E`
-    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 class GatewayClient:

@@ -12,7 +12,8 @@ import argparse
 import sys
 from typing import Any
 
-from gateway.cli.client import API_ERROR, USAGE_ERROR, CliError, GatewayClient, segment
+from bot_versions.url_segments import path_segment
+from gateway.cli.client import API_ERROR, USAGE_ERROR, CliError, GatewayClient
 from gateway.cli.common import Register
 from gateway.cli.text import when
 
@@ -117,12 +118,12 @@ def _progression(canary: JSON, args: argparse.Namespace) -> JSON:
 
 def rollout(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate rollout BOT [flags]`: change what the flags name, then show the rollout."""
-    path = f"/bots/{segment(args.bot)}/rollout"
+    path = f"/bots/{path_segment(args.bot)}/rollout"
     read = client.admin("GET", path)
     current = read.json()
     if _changing(args):
         current = _put(client, path, current, read.headers["ETag"], args)
-    bot = client.admin("GET", f"/bots/{segment(args.bot)}").json()
+    bot = client.admin("GET", f"/bots/{path_segment(args.bot)}").json()
     print(rollout_text(current, bot["serving"]))
     return 0
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot_versions.url_segments import path_segment
 from gateway.cli import output
-from gateway.cli.client import USAGE_ERROR, CliError, GatewayClient, segment
+from gateway.cli.client import USAGE_ERROR, CliError, GatewayClient
 from gateway.cli.common import Register
 
 
 def pin(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate pin BOT USER VERSION`."""
-    path = f"/bots/{segment(args.bot)}/pins/{segment(args.user)}"
+    path = f"/bots/{path_segment(args.bot)}/pins/{path_segment(args.user)}"
     view = client.admin("PUT", path, json={"version": args.version}).json()
     print(f"pinned {args.user} to {args.bot} {view['pin']}; {output.next_text(view)}")
     return 0
@@ -21,22 +22,22 @@ def pin(client: GatewayClient, args: argparse.Namespace) -> int:
 def unpin(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate unpin BOT USER`: says whether there was a pin to remove (read first: the DELETE answers `pin: null`
     either way)."""
-    before = client.admin("GET", f"/bots/{segment(args.bot)}/sessions/{segment(args.user)}").json()["pin"]
-    view = client.admin("DELETE", f"/bots/{segment(args.bot)}/pins/{segment(args.user)}").json()
+    before = client.admin("GET", f"/bots/{path_segment(args.bot)}/sessions/{path_segment(args.user)}").json()["pin"]
+    view = client.admin("DELETE", f"/bots/{path_segment(args.bot)}/pins/{path_segment(args.user)}").json()
     print(output.unpin_line(args.user, args.bot, before, view))
     return 0
 
 
 def sessions(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate sessions BOT USER`."""
-    path = f"/bots/{segment(args.bot)}/sessions/{segment(args.user)}"
+    path = f"/bots/{path_segment(args.bot)}/sessions/{path_segment(args.user)}"
     print(output.sessions_text(client.admin("GET", path).json()))
     return 0
 
 
 def transcript(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate transcript BOT USER`."""
-    path = f"/bots/{segment(args.bot)}/sessions/{segment(args.user)}/transcript"
+    path = f"/bots/{path_segment(args.bot)}/sessions/{path_segment(args.user)}/transcript"
     print(output.transcript_text(client.admin("GET", path).json()))
     return 0
 
@@ -48,7 +49,7 @@ def chat(client: GatewayClient, args: argparse.Namespace) -> int:
     if interactive:
         print(f"chatting with {args.bot} as {args.user} through {client.url}; end with Ctrl-D")
     failed = False
-    path = f"/v1/bots/{segment(args.bot)}/messages"
+    path = f"/v1/bots/{path_segment(args.bot)}/messages"
     while True:
         if interactive:
             print("you> ", end="", flush=True)

@@ -10,9 +10,10 @@ from bot_versions.documents import parse_document
 from bot_versions.errors import BadRequest
 from bot_versions.loader import CONTENT_TYPES
 from bot_versions.model import content_digest
+from bot_versions.url_segments import path_segment
 from bot_versions.validation import validate
 from gateway.cli import output
-from gateway.cli.client import API_ERROR, USAGE_ERROR, CliError, GatewayClient, segment
+from gateway.cli.client import API_ERROR, USAGE_ERROR, CliError, GatewayClient
 from gateway.cli.common import Register
 
 
@@ -55,7 +56,7 @@ def publish(client: GatewayClient, args: argparse.Namespace) -> int:
     if args.version is not None:
         return _publish_stored(client, args.target, args.version, args.dry_run, args.draft)
     body, content_type, bot, version = _definition(Path(args.target))
-    path = f"/bots/{segment(bot)}/versions/{segment(version)}"
+    path = f"/bots/{path_segment(bot)}/versions/{path_segment(version)}"
     if args.dry_run:
         return _dry_run(client, bot, version, (content_digest(parse_document(body, content_type)), args.target))
     stored = client.admin("PUT", path, content=body, headers={"Content-Type": content_type})
@@ -65,7 +66,7 @@ def publish(client: GatewayClient, args: argparse.Namespace) -> int:
         print(output.draft_line(bot, view, created))
         return 0
     after = client.admin("POST", path + "/publish").json()
-    bot_view = client.admin("GET", f"/bots/{segment(bot)}").json()
+    bot_view = client.admin("GET", f"/bots/{path_segment(bot)}").json()
     print(output.published_line(bot_view, after["version"], "stored" if created else view["status"]))
     return 0
 
@@ -76,10 +77,10 @@ def _publish_stored(client: GatewayClient, bot: str, version: str, dry_run: bool
         raise CliError("--draft stores a file as a draft: give FILE, not BOT VERSION", USAGE_ERROR)
     if dry_run:
         return _dry_run(client, bot, version)
-    path = f"/bots/{segment(bot)}/versions/{segment(version)}"
+    path = f"/bots/{path_segment(bot)}/versions/{path_segment(version)}"
     before = client.admin("GET", path).json()
     after = client.admin("POST", path + "/publish").json()
-    bot_view = client.admin("GET", f"/bots/{segment(bot)}").json()
+    bot_view = client.admin("GET", f"/bots/{path_segment(bot)}").json()
     print(output.published_line(bot_view, after["version"], before["status"]))
     return 0
 
@@ -90,7 +91,7 @@ def _dry_run(client: GatewayClient, bot: str, version: str, file: tuple[str, str
     `file`: (digest, name) of the file the command was given, which must be what is stored: the preview describes
     the stored version.
     """
-    path = f"/bots/{segment(bot)}/versions/{segment(version)}"
+    path = f"/bots/{path_segment(bot)}/versions/{path_segment(version)}"
     try:
         stored = client.admin("GET", path).json()
     except CliError as exc:
@@ -107,7 +108,7 @@ def _dry_run(client: GatewayClient, bot: str, version: str, file: tuple[str, str
             "would be refused; give the changed definition a new version number",
             API_ERROR,
         )
-    bot_view = client.admin("GET", f"/bots/{segment(bot)}").json()
+    bot_view = client.admin("GET", f"/bots/{path_segment(bot)}").json()
     moving = client.admin("GET", path + "/resumable").json()
     print(output.publish_preview(bot_view, stored, moving))
     return 0
@@ -116,7 +117,7 @@ def _dry_run(client: GatewayClient, bot: str, version: str, file: tuple[str, str
 def unpublish(client: GatewayClient, args: argparse.Namespace) -> int:
     """`botgate unpublish BOT VERSION [--reset]`."""
     in_flight = "reset" if args.reset else "drain"
-    path = f"/bots/{segment(args.bot)}/versions/{segment(args.version)}/unpublish"
+    path = f"/bots/{path_segment(args.bot)}/versions/{path_segment(args.version)}/unpublish"
     view = client.admin("POST", path, json={"in_flight": in_flight}).json()
     fate = "restart on the current version at their next message" if args.reset else "finish on it"
     print(f"unpublished {args.bot} {view['version']}: its {view['active_sessions']} active conversation(s) {fate}")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from admin.app import raw_route_path
-from gateway.cli.client import segment
+from bot_versions.url_segments import path_segment
 from tests.admin.support import Admin
 from tests.admin.support import settings as admin_settings
 from tests.support import Gateway, running_gateway
@@ -35,11 +35,11 @@ async def gateway(redis: Redis) -> AsyncIterator[Gateway]:
 
 
 def sessions(user: str) -> str:
-    return f"/bots/greeter/sessions/{segment(user)}"
+    return f"/bots/greeter/sessions/{path_segment(user)}"
 
 
 def pin(user: str) -> str:
-    return f"/bots/greeter/pins/{segment(user)}"
+    return f"/bots/greeter/pins/{path_segment(user)}"
 
 
 async def others(admin: Admin, user: str) -> list[Any]:

@@ -176,6 +176,15 @@ async def test_call_saves_its_answer() -> None:
     assert caller.calls == [("GET", "http://h.example/town/San%20Francisco%2F..%2Fx%3Fy%3D1?u=alice", 5.0)]
 
 
+async def test_an_answer_of_dot_dot_stays_one_segment_of_the_call_url() -> None:
+    """`..` is sent as `%2E%2E`: an HTTP client would otherwise resolve it away and call the parent resource."""
+    caller = FakeCaller({"state": "?"})
+    bot = runtime(CALL_STEPS, caller)
+    state = (await bot.turn({}, activity("hi"))).state
+    await bot.turn(state, activity(".."))
+    assert caller.calls == [("GET", "http://h.example/town/%2E%2E?u=alice", 5.0)]
+
+
 async def test_call_method_and_timeout() -> None:
     """A call uses its method and timeout; an answer with no save is not kept."""
     caller = FakeCaller(["ignored"])

@@ -1,11 +1,11 @@
-"""How the CLI spells a user id in an admin URL."""
+"""How a value (a user id, a conversation id, an answer in a `call` URL) is spelled as one URL path segment."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from gateway.cli.client import segment
+from bot_versions.url_segments import path_segment
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,9 @@ from gateway.cli.client import segment
         ("a.b", "a.b"),
     ],
 )
-def test_a_user_id_is_one_segment_that_no_client_rewrites(user: str, spelled: str) -> None:
+def test_a_value_is_one_segment_that_no_client_rewrites(user: str, spelled: str) -> None:
     """Every reserved character is escaped, and `.`/`..` too, which HTTP clients would otherwise resolve away."""
-    assert segment(user) == spelled
-    assert httpx.URL(f"http://gateway/admin/v1/bots/b/sessions/{segment(user)}").raw_path.endswith(spelled.encode())
+    assert path_segment(user) == spelled
+    assert httpx.URL(f"http://gateway/admin/v1/bots/b/sessions/{path_segment(user)}").raw_path.endswith(
+        spelled.encode()
+    )

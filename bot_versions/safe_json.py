@@ -19,7 +19,10 @@ import re
 from itertools import accumulate
 from typing import Any
 
+import orjson
+
 MAX_INT_DIGITS = 100
+LONG_NUMBER = re.compile(rb"[0-9]{19}")  # where orjson's 64-bit integers could end
 BOM = "\ufeff"
 # A JSON escape that may spell half of a surrogate pair (or a false alarm such as `\\ud800`: the walk decides).
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -55,6 +58,24 @@ def loads(data: bytes | str, *, max_depth: int = 64, unique_keys: bool = False) 
     if "\\" in text and SURROGATE_ESCAPE.search(text) and _has_surrogate(value):
         raise JsonRefused(LONE_SURROGATE)
     return value
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON of plain data: orjson (about ten times faster than the standard library on a turn's
+    session, save plan and answer), or the standard library for what orjson does not write (integers past 64 bits,
+    which `loads` lets through up to 100 digits)."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def loads_own(data: bytes | str) -> Any:
+    """JSON the gateway wrote itself (a stored session): orjson, unless the text may hold an integer past 64 bits,
+    which orjson would read as a float."""
+    if LONG_NUMBER.search(data if isinstance(data, bytes) else data.encode()):
+        return json.loads(data)
+    return orjson.loads(data)
 
 
 def _too_deep(max_depth: int) -> str:

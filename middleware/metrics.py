@@ -8,6 +8,8 @@ set by `botgate serve`), so a scrape of any worker adds up every worker's turns.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 TURNS = Counter(
@@ -29,3 +31,15 @@ CONVERSATIONS = Counter(
 BOT_ERRORS = Counter(
     "botgate_bot_errors_total", "Turns a version's logic failed, by reason.", ["bot", "version", "reason"]
 )
+
+_CHILDREN: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
+def labelled(metric: Counter | Histogram, *values: str) -> Any:
+    """`metric.labels(*values)`, looked up once per label set: on every turn, prometheus-client's own lookup (a lock
+    and a check of each value) costs more than the increment. The label sets are bounded (see above)."""
+    key = (id(metric), values)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*values)
+    return child

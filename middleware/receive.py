@@ -46,5 +46,7 @@ class Receive:
     async def __call__(self, ctx: TurnContext, call_next: Next) -> None:
         a = ctx.activity
         check_lengths(a.user, a.text, a.space, a.message_id)
-        ctx.activity = dataclasses.replace(a, text=normalise_text(a.text))
+        text = normalise_text(a.text)
+        if text != a.text:  # most messages are already normal: no copy
+            ctx.activity = dataclasses.replace(a, text=text)
         await call_next(ctx)

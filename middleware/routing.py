@@ -14,6 +14,8 @@ from bot_versions.resumes import resumes
 from bot_versions.state import BotState, Canary, VersionMeta
 
 BUCKETS = 10_000
+MAX_NEWEST = 256  # bots' version mappings whose newest release is remembered (keyed by identity, checked)
+_NEWEST: dict[int, tuple[Mapping[str, VersionMeta], str | None]] = {}
 
 
 class RouteReason(StrEnum):
@@ -41,10 +43,17 @@ def in_canary(user_bucket: int, percent: float) -> bool:
 
 def newest_release(versions: Mapping[str, VersionMeta]) -> str | None:
     """The highest published version that is not a pre-release: the default stable."""
+    known = _NEWEST.get(id(versions))
+    if known is not None and known[0] is versions:
+        return known[1]  # the same mapping (one catalog read serves many turns): parsed once, not on every turn
     releases = [
         Version(v) for v, meta in versions.items() if meta.status is Status.PUBLISHED and not Version(v).is_prerelease
     ]
-    return str(max(releases)) if releases else None
+    newest = str(max(releases)) if releases else None
+    if len(_NEWEST) >= MAX_NEWEST:
+        _NEWEST.pop(next(iter(_NEWEST)))
+    _NEWEST[id(versions)] = (versions, newest)
+    return newest
 
 
 def _published(state: BotState, version: str | None) -> bool:

@@ -16,6 +16,7 @@ from middleware.catalog import Catalog
 from middleware.context import TurnContext
 from middleware.health import latency_bucket, minute_of
 from middleware.keys import SessionKeys
+from middleware.metrics import labelled
 from middleware.outcomes import turn_events
 from middleware.pipeline import Middleware, build, with_hooks
 from middleware.receive import Receive, check_lengths
@@ -91,17 +92,17 @@ class TurnRunner:
         failed = outcome in ("bot_error", "error")
         events = turn_events(ctx, failed)
         if session is not None:
-            metrics.TURNS.labels(a.bot, session.version, a.channel, outcome).inc()
-            metrics.TURN_SECONDS.labels(a.bot, a.channel).observe(seconds)
+            labelled(metrics.TURNS, a.bot, session.version, a.channel, outcome).inc()
+            labelled(metrics.TURN_SECONDS, a.bot, a.channel).observe(seconds)
             if failed:
-                metrics.BOT_ERRORS.labels(a.bot, session.version, reason or "exception").inc()
+                labelled(metrics.BOT_ERRORS, a.bot, session.version, reason or "exception").inc()
         if ctx.migration_failure is not None and ctx.resumer is not None:
-            metrics.BOT_ERRORS.labels(a.bot, ctx.resumer, ctx.migration_failure.reason).inc()
+            labelled(metrics.BOT_ERRORS, a.bot, ctx.resumer, ctx.migration_failure.reason).inc()
         counts: dict[str, int] = {}
         for version, event in events:
             counts[f"{version}|{event}"] = counts.get(f"{version}|{event}", 0) + 1
             if event in CONVERSATION_EVENTS:
-                metrics.CONVERSATIONS.labels(a.bot, version, event).inc()
+                labelled(metrics.CONVERSATIONS, a.bot, version, event).inc()
             elif event == "turns":
                 counts[f"{version}|lat|{latency_bucket(seconds * 1000)}"] = 1
         self.store.observe(a.bot, minute_of(a.received_at_ms), counts)

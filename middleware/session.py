@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
+
+from bot_versions.safe_json import dumps, loads_own
 
 
 class SessionStatus(StrEnum):
@@ -38,23 +39,27 @@ class Session:
     def is_live(self) -> bool:
         return self.status is not SessionStatus.ENDED
 
-    def to_json(self) -> str:
+    def to_json(self) -> bytes:
         # The revision is kept beside the document, where the store's scripts can compare it. Not asdict():
         # its deep copy of the state was the costliest step of saving a turn (docs/benchmarks.md).
-        data = {name: getattr(self, name) for name in _DOCUMENT_FIELDS}
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return dumps({name: getattr(self, name) for name in _DOCUMENT_FIELDS})
 
     @classmethod
     def from_json(cls, text: str | bytes, revision: int) -> Session:
-        data = json.loads(text)
+        data = loads_own(text)
         data["status"] = SessionStatus(data["status"])
         return cls(revision=revision, **data)
 
     def evolve(self, **changes: Any) -> Session:
-        return replace(self, **changes)
+        """A copy with `changes`. Not dataclasses.replace, which looks the fields up again on every call: a turn
+        makes several copies (docs/benchmarks.md)."""
+        values = {name: getattr(self, name) for name in _FIELDS}
+        values.update(changes)
+        return Session(**values)
 
 
-_DOCUMENT_FIELDS = tuple(f.name for f in fields(Session) if f.name != "revision")
+_FIELDS = tuple(f.name for f in fields(Session))
+_DOCUMENT_FIELDS = tuple(name for name in _FIELDS if name != "revision")
 
 
 def counted_version(session: Session | None) -> str:

@@ -12,7 +12,7 @@ from middleware.session import Session
 class Cached:
     """A session document as this process last saw it stored: its revision and stamp (the saving turn's token)."""
 
-    doc: str
+    doc: bytes | str
     revision: int
     stamp: str
 
@@ -31,7 +31,7 @@ class SessionCache:
     def get(self, tag: str) -> Cached | None:
         return self._entries.get(tag)
 
-    def put(self, tag: str, doc: str, revision: int, stamp: str) -> None:
+    def put(self, tag: str, doc: bytes | str, revision: int, stamp: str) -> None:
         self._entries.put(tag, Cached(doc, revision, stamp))
 
     def drop(self, tag: str) -> None:

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot_versions.errors import Unavailable
+from bot_versions.safe_json import dumps
 from middleware.counters import Count, Counters
 from middleware.keys import SessionKeys
 from middleware.local_locks import KeyedLocks
@@ -177,7 +178,7 @@ class SessionStore:
                 pause = min(pause * 2, 0.05)
 
     def _loaded(self, session_keys: SessionKeys, token: str, reply: list[Any]) -> Lease:
-        doc, rev, stamp = _text(reply[1]), int(reply[2]), _text(reply[3])
+        doc, rev, stamp = reply[1], int(reply[2]), _text(reply[3])
         if not doc:
             self._cache.drop(session_keys.tag)  # an operator may have deleted the session this process had a copy of
             return Lease(session_keys, token, None)
@@ -219,13 +220,13 @@ class SessionStore:
         }
         if message_id is not None and response is not None:
             script_keys.append(sk.seen(message_id))
-            plan["seen"] = _dumps(response)
+            plan["seen"] = dumps(response).decode()
             plan["seen_ttl_s"] = self.limits.seen_ttl_s
         doc = after.to_json()
         if lease.speculative:
-            revision = await self._save_attempt(lease, expected, doc, _dumps(plan), script_keys)
+            revision = await self._save_attempt(lease, expected, doc, dumps(plan), script_keys)
         else:
-            revision = await self._save_locked(lease, expected, doc, _dumps(plan), script_keys)
+            revision = await self._save_locked(lease, expected, doc, dumps(plan), script_keys)
         lease.released = True  # the script freed the lock, or never took one
         self._cache.put(sk.tag, doc, revision, lease.token)
         saved = after.evolve(revision=revision)
@@ -263,7 +264,7 @@ class SessionStore:
             self._orphans.release(session_keys, token)
             raise
 
-    async def _save_locked(self, lease: Lease, expected: int, doc: str, plan: str, script_keys: list[str]) -> int:
+    async def _save_locked(self, lease: Lease, expected: int, doc: bytes, plan: bytes, script_keys: list[str]) -> int:
         with self._holding(lease.keys, lease.token):
             reply = await self._commit(keys=script_keys, args=[lease.token, expected, doc, plan])
         if _text(reply[0]) != "ok":
@@ -272,7 +273,7 @@ class SessionStore:
             raise Fenced("this session moved on while the turn ran; send the message again", retry_after=1)
         return int(reply[1])
 
-    async def _save_attempt(self, lease: Lease, expected: int, doc: str, plan: str, script_keys: list[str]) -> int:
+    async def _save_attempt(self, lease: Lease, expected: int, doc: bytes, plan: bytes, script_keys: list[str]) -> int:
         scope = _SCOPE.get()
         if scope is None or scope.keys.tag != lease.keys.tag:
             raise RuntimeError("a speculative lease is saved only inside the store's serving() block")
@@ -384,10 +385,6 @@ def _busy() -> Unavailable:
 
 def _remaining_ms(deadline: float) -> int:
     return max(int((deadline - time.monotonic()) * 1000), 0)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _text(value: bytes | str) -> str:

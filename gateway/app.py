@@ -12,6 +12,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware as AsgiMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -31,6 +32,7 @@ from bot_versions.runtimes.upstream import Upstream
 from gateway import front
 from gateway.channels import ROUTES as CHANNEL_ROUTES
 from gateway.channels import startup_notes
+from gateway.channels.rest import MessagesFirst
 from gateway.connector import routes as CONNECTOR_ROUTES
 from gateway.errors import HANDLERS, error_response
 from gateway.logs import ShutdownSignal, announcer, configure, present, user_references
@@ -174,5 +176,7 @@ def create_app(
             *admin_routes(tokens),
         ],
         exception_handlers=HANDLERS,
+        # inside the server-error layer (an unexpected exception still becomes a logged JSON 500), before the rest
+        middleware=[AsgiMiddleware(MessagesFirst)],
         lifespan=lifespan,
     )

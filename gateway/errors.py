@@ -76,8 +76,13 @@ def _headers(exc: errors.BotgateError) -> dict[str, str] | None:
     return None
 
 
-async def botgate_error(request: Request, exc: errors.BotgateError) -> Response:
+def botgate_error_response(exc: errors.BotgateError) -> JSONResponse:
+    """The JSON error, status and headers that `exc` leaves the gateway as."""
     return error_response(status_of(exc), exc.code, exc.message, exc.details, _headers(exc))
+
+
+async def botgate_error(request: Request, exc: errors.BotgateError) -> Response:
+    return botgate_error_response(exc)
 
 
 async def http_error(request: Request, exc: HTTPException) -> Response:

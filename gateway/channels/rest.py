@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
+from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bot_versions import safe_json
+from bot_versions.errors import BotgateError
 from bot_versions.runtime import Activity
-from gateway.channels.body import parse_json, read_body
+from gateway.channels.body import parse_json, receive_body
 from gateway.channels.fields import object_or_422, raise_problems, string_problems
-from gateway.services import services
+from gateway.errors import botgate_error_response
+
+if TYPE_CHECKING:
+    from gateway.services import Services
 
 CHANNEL = "rest"
 FIELDS = {"user": True, "text": True, "id": False, "space": False}
@@ -42,12 +49,60 @@ def chat_response(response: dict[str, Any]) -> JSONResponse:
     return JSONResponse(response, headers=version_header(response))
 
 
-async def post_message(request: Request) -> Response:
-    gw = services(request)
-    data = parse_json(await read_body(request))
-    activity = activity_from_json(request.path_params["bot"], data, gw.clock())
-    ctx = await gw.runner.handle(activity)
-    return chat_response(ctx.response())
+class PostMessage:
+    """`POST /v1/bots/{bot}/messages` as a plain ASGI endpoint: every chat message of the REST channel comes here.
+
+    No Request or Response object is built for it and the answer is encoded once, by orjson (measured in
+    docs/benchmarks.md); errors leave through the same JSON error responses as every other route.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gw: Services = scope["app"].state.services
+        try:
+            body = await receive_body(receive, _content_length(scope))
+            activity = activity_from_json(scope["path_params"]["bot"], parse_json(body), gw.clock())
+            response = (await gw.runner.handle(activity)).response()
+        except BotgateError as exc:
+            await botgate_error_response(exc)(scope, receive, send)
+            return
+        except ClientDisconnect:
+            return  # gone before its message was whole: no turn ran, and there is no one to answer
+        content = safe_json.dumps(response)
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
+        if response.get("version"):
+            headers.append((b"x-bot-version", response["version"].encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
 
 
-routes = [Route("/v1/bots/{bot}/messages", post_message, methods=["POST"])]
+def _content_length(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return value.decode("latin-1")
+    return None
+
+
+class MessagesFirst:
+    """Hands `POST /v1/bots/{bot}/messages` to `PostMessage` before the router looks at it.
+
+    The router would try every other route's pattern first, and its exception layer wraps each call; for the one
+    route every chat message takes, both cost more than the turn's Redis call (docs/benchmarks.md). Anything
+    else, including a mounted app (a root path), goes the usual way, where the same endpoint is routed too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.endpoint = PostMessage()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
+            match = MESSAGES.fullmatch(scope["path"])
+            if match is not None:
+                scope["path_params"] = {"bot": match[1]}
+                await self.endpoint(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+MESSAGES = re.compile(r"/v1/bots/([^/]+)/messages")
+routes = [Route("/v1/bots/{bot}/messages", PostMessage(), methods=["POST"])]

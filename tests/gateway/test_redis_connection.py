@@ -1,16 +1,21 @@
-"""The gateway's Redis client under uvloop (as uvicorn runs it): a connection Redis drops fails as a RedisError."""
+"""The gateway's Redis client: under uvloop (as uvicorn runs it) a connection Redis drops fails as a RedisError,
+over every kind of URL, and its commands are packed exactly as redis-py packs them."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import time
+from pathlib import Path
 
+import pytest
 import uvloop
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from redis.asyncio import Connection, Redis, SSLConnection, UnixDomainSocketConnection
+from redis.exceptions import DataError, RedisError
 
-from gateway.redis_connection import connect
+from gateway.redis_connection import GatewayCommands, GatewayConnection, connect
 from gateway.settings import Settings
 from tests.redis_servers import RedisServer
 
@@ -55,3 +60,57 @@ def test_connections_killed_mid_command_fail_as_redis_errors_and_the_pool_recove
     assert outcomes["RedisError"] > 0  # the kills did land
     assert outcomes["recovered"] == 1
     assert set(outcomes) <= {"ok", "RedisError", "recovered"}, outcomes
+
+
+def test_killed_connections_over_a_unix_socket_fail_as_redis_errors_too(tmp_path: Path) -> None:
+    """`unix://` gets the gateway's connection of that kind: the same kills are RedisErrors there as well."""
+    socket = tmp_path / "redis.sock"
+    server = RedisServer(tmp_path / "redis", extra=("--unixsocket", str(socket))).start()
+    try:
+        outcomes = uvloop.run(_hammer_while_killing(f"unix://{socket}"))
+    finally:
+        server.stop()
+    assert outcomes["RedisError"] > 0
+    assert outcomes["recovered"] == 1
+    assert set(outcomes) <= {"ok", "RedisError", "recovered"}, outcomes
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("redis://127.0.0.1:6399/0", Connection),
+        ("rediss://127.0.0.1:6399/0", SSLConnection),
+        ("unix:///tmp/botgate-none.sock", UnixDomainSocketConnection),
+    ],
+)
+def test_every_url_kind_gets_the_gateways_connection_of_that_kind(url: str, kind: type) -> None:
+    """TLS stays TLS and a socket stays a socket; each also has the gateway's differences."""
+    connection_class = connect(Settings(redis_url=url)).connection_pool.connection_class
+    assert issubclass(connection_class, kind) and issubclass(connection_class, GatewayCommands)
+
+
+words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
+values = st.one_of(
+    words,
+    st.binary(max_size=20),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=False),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(["SET", "EVALSHA", "SCRIPT LOAD", b"GET", b"CONFIG RESETSTAT"]), args=st.lists(values))
+def test_a_command_goes_out_byte_for_byte_as_redis_py_packs_it(name: str | bytes, args: list[object]) -> None:
+    """hiredis packs every command exactly as redis-py's own packer, multi-word names included."""
+    ours = b"".join(GatewayConnection().pack_command(name, *args))
+    theirs = b"".join(Connection().pack_command(name, *args))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("value", [None, object(), [1]])
+def test_a_value_redis_cannot_take_is_a_data_error_as_in_redis_py(value: object) -> None:
+    """None or another type is refused with redis-py's DataError, before anything is sent."""
+    with pytest.raises(DataError):
+        Connection().pack_command("SET", "k", value)
+    with pytest.raises(DataError):
+        GatewayConnection().pack_command("SET", "k", value)

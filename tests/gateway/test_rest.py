@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.types import Message, Scope
+from structlog.testing import capture_logs
 
 from bot_versions.model import Status
 from gateway.redis_connection import connect
@@ -138,3 +144,94 @@ async def test_a_store_that_is_down_is_503_and_readyz_says_so(tmp_path: Path) ->
     finally:
         server.stop()
         await client.aclose()
+
+
+async def test_the_answer_is_json_with_its_length_and_the_answering_version(redis: Redis) -> None:
+    """Content-Type application/json, a Content-Length that is the body's, X-Bot-Version naming the version."""
+    async with running_gateway(redis) as gw:
+        r = await gw.http.post(URL, json={"user": "alice", "text": "hi"})
+        assert r.headers["content-type"] == "application/json"
+        assert int(r.headers["content-length"]) == len(r.content)
+        assert r.headers["x-bot-version"] == r.json()["version"] == "2.0.0"
+
+
+async def test_a_body_that_arrives_in_pieces_is_read_whole(redis: Redis) -> None:
+    """A message streamed in several chunks is one message, as if it had come at once."""
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for piece in (b'{"user": "al', b'ice", "te', b'xt": "hi"}'):
+            yield piece
+
+    async with running_gateway(redis) as gw:
+        r = await gw.http.post(URL, content=pieces(), headers={"content-type": "application/json"})
+        assert r.status_code == 200, r.text
+        assert r.json()["replies"] == [{"text": "What is your name?"}]
+        assert (await gw.chat("greeter", "alice").send("Alice"))["replies"] == [
+            {"text": "Hello, Alice, from the updated bot"}
+        ]
+
+
+async def test_a_streamed_body_over_the_limit_is_413_and_changes_nothing(redis: Redis) -> None:
+    """Without a Content-Length, the limit is kept while the body streams in."""
+
+    async def endless() -> AsyncIterator[bytes]:
+        yield b'{"user": "alice", "text": "'
+        for _ in range(80):
+            yield b"x" * 1024
+
+    async with running_gateway(redis) as gw:
+        before = await snapshot(redis)
+        r = await gw.http.post(URL, content=endless(), headers={"content-type": "application/json"})
+        assert (r.status_code, r.json()["error"]["code"]) == (413, "too_large")
+        assert await snapshot(redis) == before
+
+
+async def test_a_client_gone_before_its_message_is_whole_runs_no_turn(redis: Redis) -> None:
+    """A disconnect while the body is read ends the request there: no answer, no error logged, nothing stored."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": b'{"user": "alice", ', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async with running_gateway(redis) as gw:
+        before = await snapshot(redis)
+        with capture_logs() as logs:
+            await gw.app(http_scope("POST", URL), receive, send)
+        assert sent == []
+        assert [entry for entry in logs if entry["log_level"] == "error"] == []
+        assert await snapshot(redis) == before
+
+
+async def test_a_gateway_mounted_under_a_path_answers_there(redis: Redis) -> None:
+    """Mounted in another app at /chat (a root path), the same endpoint answers through the router."""
+    async with running_gateway(redis) as gw:
+        outer = Starlette(routes=[Mount("/chat", app=gw.app)])
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=outer), base_url="http://outer.test") as http:
+            r = await http.post("/chat" + URL, json={"user": "alice", "text": "hi"})
+            assert r.status_code == 200, r.text
+            assert r.json()["replies"] == [{"text": "What is your name?"}]
+            assert (await http.get("/chat" + URL)).status_code == 405
+
+
+def http_scope(method: str, path: str) -> Scope:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"gateway.test"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 1),
+        "server": ("gateway.test", 80),
+    }

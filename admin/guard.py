@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 
 from admin.guard_rule import Action, Decision, applied, decide
 from bot_versions.errors import PreconditionFailed
+from bot_versions.redis_scripts import RedisScript
 from bot_versions.registry import Registry
 from bot_versions.state import Rollout
 from middleware.catalog import Catalog
@@ -75,8 +76,8 @@ class RolloutGuard:
         self.lease_ms = max(1, round(interval_s * 1000 * LEASE_INTERVALS))
         self.token = token or secrets.token_hex(8)  # names this process's lease; not a secret
         self.holding = False
-        self._renew = redis.register_script(RENEW)
-        self._release = redis.register_script(RELEASE)
+        self._renew = RedisScript(redis, RENEW)
+        self._release = RedisScript(redis, RELEASE)
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from bot_versions import keys
 from bot_versions.errors import Conflict, NotFound, PreconditionFailed
 from bot_versions.model import BotVersion, InFlight, Status
+from bot_versions.redis_scripts import RedisScript
 from bot_versions.state import BotState, Rollout, VersionMeta
 from bot_versions.validation import load_version
 
@@ -65,7 +66,7 @@ class Registry:
         self.clock = clock
         # told of each change once it is written (bot, its audit entry): the gateway logs it
         self.on_change = on_change or (lambda bot, entry: None)
-        self._cas = redis.register_script((files("bot_versions") / "cas.lua").read_text())
+        self._cas = RedisScript(redis, (files("bot_versions") / "cas.lua").read_text())
 
     async def put(self, version: BotVersion, actor: str) -> bool:
         """Store a draft; True if stored, False if identical content was already there; Conflict otherwise."""

@@ -17,6 +17,9 @@ from middleware.routing import resumer, route
 from middleware.session import Session, SessionStatus
 from middleware.store import SessionStore
 
+NO_POLICY = IdlePolicy()  # a session with no live version before it: nothing to be idle from
+DEFAULT_MESSAGES = Messages()
+
 
 def new_conversation_id() -> str:
     return secrets.token_hex(8)
@@ -62,14 +65,14 @@ class Bind:
         pinned: BotVersion | None = None
         if before is not None and before.is_live:
             pinned = (await self.catalog.version(a.bot, before.version))[0]
-        idle = pinned.idle if pinned else IdlePolicy()
+        idle = pinned.idle if pinned else NO_POLICY
         meta = state.versions.get(before.version) if before else None
         if before is not None and before.is_live:
             ctx.resumer = resumer(state, before.version, a.user, before.declined)
         ctx.decision = decide(before, idle, meta, a.text, a.received_at_ms, ctx.resumer)
         if ctx.decision is not Decision.MIGRATE:
             ctx.resumer = None
-        messages = pinned.messages if pinned else Messages()
+        messages = pinned.messages if pinned else DEFAULT_MESSAGES
         ctx.notices = _notice(ctx.decision, messages)
 
         if ctx.decision in STARTS_OVER or before is None:

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
+from bot_versions.redis_scripts import RedisScript
 from middleware import keys
 from middleware.health import KEEP_S
 
@@ -77,7 +77,7 @@ class Counters:
 
     def __init__(
         self,
-        script: AsyncScript,
+        script: RedisScript,
         written: Callable[[str, int], None] = lambda tag, revision: None,
         flush_s: float = HEALTH_FLUSH_S,
     ) -> None:

@@ -12,6 +12,7 @@ from importlib.resources import files
 
 from redis.asyncio import Redis
 
+from bot_versions.redis_scripts import RedisScript
 from middleware import keys
 from middleware.store import store_errors
 
@@ -22,7 +23,7 @@ class RedisInbox:
     """The Inbox an ActivityRuntime uses, on the gateway's Redis (one key per open turn, hash-tagged by token)."""
 
     def __init__(self, redis: Redis, max_replies: int = MAX_REPLIES) -> None:
-        self._script = redis.register_script((files("middleware") / "lua" / "inbox.lua").read_text())
+        self._script = RedisScript(redis, (files("middleware") / "lua" / "inbox.lua").read_text())
         self._max = max_replies
 
     async def open(self, token: str, conversation: str, ttl_ms: int) -> None:

@@ -12,9 +12,9 @@ import asyncio
 import time
 
 import structlog
-from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
+from bot_versions.redis_scripts import RedisScript
 from middleware.keys import SessionKeys
 
 log = structlog.get_logger("botgate.store")
@@ -27,7 +27,7 @@ MAX_PAUSE_S = 1.0
 class Orphans:
     """Releases abandoned tokens, each retried until Redis answers or its lease has run out anyway."""
 
-    def __init__(self, release: AsyncScript, lease_s: float) -> None:
+    def __init__(self, release: RedisScript, lease_s: float) -> None:
         self._release = release
         self._lease_s = lease_s
         self._tasks: set[asyncio.Task[None]] = set()

@@ -1,4 +1,5 @@
-"""Stage 1: validate and normalise the message before any session is touched."""
+"""Stage 1: the limits every channel shares (checked by the runner first), and the text normalised before any session
+is touched."""
 
 from __future__ import annotations
 
@@ -41,11 +42,11 @@ def check_lengths(user: str, text: str, space: str | None, message_id: str | Non
 
 
 class Receive:
-    """Refuses out-of-range messages and normalises their text; duplicates are caught under the lock, in bind."""
+    """Normalises the message's text; the runner has refused out-of-range messages before building the session's
+    keys from them, and duplicates are caught under the lock, in bind."""
 
     async def __call__(self, ctx: TurnContext, call_next: Next) -> None:
         a = ctx.activity
-        check_lengths(a.user, a.text, a.space, a.message_id)
         text = normalise_text(a.text)
         if text != a.text:  # most messages are already normal: no copy
             ctx.activity = dataclasses.replace(a, text=text)

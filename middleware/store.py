@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot_versions.errors import Unavailable
+from bot_versions.redis_scripts import RedisScript
 from bot_versions.safe_json import dumps
 from middleware.counters import Count, Counters
 from middleware.keys import SessionKeys
@@ -116,11 +117,11 @@ class SessionStore:
     def __init__(self, redis: Redis, limits: StoreLimits | None = None) -> None:
         self.redis = redis
         self.limits = limits or StoreLimits()
-        self._begin = redis.register_script(_script("lock.lua", "begin.lua"))
-        self._commit = redis.register_script(_script("save.lua", "commit.lua"))
-        self._attempt = redis.register_script(_script("lock.lua", "save.lua", "attempt.lua"))
-        self._release = redis.register_script(_script("release.lua"))
-        self._counters = Counters(redis.register_script(_script("count.lua")), self._counted)
+        self._begin = RedisScript(redis, _script("lock.lua", "begin.lua"))
+        self._commit = RedisScript(redis, _script("save.lua", "commit.lua"))
+        self._attempt = RedisScript(redis, _script("lock.lua", "save.lua", "attempt.lua"))
+        self._release = RedisScript(redis, _script("release.lua"))
+        self._counters = Counters(RedisScript(redis, _script("count.lua")), self._counted)
         self._local = KeyedLocks()
         self._cache = SessionCache(self.limits.cached_sessions)
         self._orphans = Orphans(self._release, self.limits.lease_ms / 1000)

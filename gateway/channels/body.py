@@ -25,7 +25,7 @@ async def receive_body(receive: Receive, declared: str | None, limit: int = MAX_
     """
     if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"the body is {declared} bytes; at most {limit} are accepted")
-    chunks = []
+    chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import socket as socketlib
 import time
 from pathlib import Path
 
@@ -114,3 +115,21 @@ def test_a_value_redis_cannot_take_is_a_data_error_as_in_redis_py(value: object)
         Connection().pack_command("SET", "k", value)
     with pytest.raises(DataError):
         GatewayConnection().pack_command("SET", "k", value)
+
+
+@pytest.mark.parametrize("size", [1, 32_000_000], ids=["a small command", "a command larger than the socket takes"])
+async def test_a_server_that_accepts_but_never_answers_is_a_timeout_not_a_hang(size: int) -> None:
+    """A partitioned Redis (the connection stands, nothing comes back): the command fails as a RedisError.
+
+    A small command waits for its answer under the read timeout; one the kernel cannot take whole (the server
+    stopped reading) waits for the socket under the same timeout.
+    """
+    listener = socketlib.create_server(("127.0.0.1", 0))  # accepts, never reads, never answers
+    port = listener.getsockname()[1]
+    client = connect(Settings(redis_url=f"redis://127.0.0.1:{port}/0", redis_timeout_s=0.3))
+    try:
+        with pytest.raises(RedisError):  # not a hang: the guard below would fail the test first
+            await asyncio.wait_for(client.set("k", b"x" * size), timeout=20)
+    finally:
+        await client.aclose()
+        listener.close()

@@ -1,10 +1,13 @@
-"""Load from wrk (REST channel messages, bench/wrk/messages.lua) and what Redis counted while it ran."""
+"""Load from wrk (REST channel messages, bench/wrk/messages.lua; http-runtime turns, bench/wrk/http_turns.lua) and
+what Redis counted while it ran."""
 
 from __future__ import annotations
 
 import json
 import re
 import subprocess
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from bench.servers import SIDE_CPUS
 from tests.processes import ROOT
 
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "messages.lua"
+HTTP_TURNS = Path(__file__).resolve().parent / "wrk" / "http_turns.lua"
 CONNECTIONS = 32
 LUA_SOURCES = [*(ROOT / "middleware" / "lua").glob("*.lua"), *(ROOT / "bot_versions").glob("*.lua")]
 SCRIPT_CALLS = ("evalsha", "eval", "evalsha_ro", "eval_ro", "fcall", "fcall_ro")
@@ -36,11 +40,31 @@ class LoadResult:
         return self.requests / self.seconds
 
 
-def run_wrk(url: str, bot: str, prefix: str, seconds: float) -> LoadResult:
-    """Drive `bot` (echo or greeter) through the REST channel at 32 connections for `seconds`, wrk beside Redis."""
+@dataclass(frozen=True, slots=True)
+class Load:
+    """What one wrk sends: its script and the script's arguments, to one URL."""
+
+    url: str
+    script: Path
+    args: tuple[str, ...]
+
+
+def messages(base_url: str, bot: str, prefix: str) -> Load:
+    """REST channel messages to `bot` (echo or greeter traffic, see messages.lua), users named `prefix` + n."""
+    mode = "greeter" if bot == "greeter" else "echo"
+    return Load(f"{base_url}/v1/bots/{bot}/messages", SCRIPT, (mode, prefix))
+
+
+def http_turns(base_url: str, prefix: str) -> Load:
+    """The http runtime's turn requests, straight to a bot (http_turns.lua)."""
+    return Load(f"{base_url}/turn", HTTP_TURNS, (prefix,))
+
+
+def run_wrk(load: Load, seconds: float, connections: int = CONNECTIONS) -> LoadResult:
+    """Drive `load` at `connections` connections for `seconds`, wrk on the side core (beside Redis)."""
     command = [
-        "taskset", "-c", SIDE_CPUS, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
-        "-s", str(SCRIPT), f"{url}/v1/bots/{bot}/messages", "--", bot, prefix,
+        "taskset", "-c", SIDE_CPUS, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        "-s", str(load.script), load.url, "--", *load.args,
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
@@ -52,6 +76,23 @@ def run_wrk(url: str, bot: str, prefix: str, seconds: float) -> LoadResult:
         status_errors=data["status_errors"],
         p50_ms=data["p50_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
+    )
+
+
+def run_together(loads: Sequence[Load], seconds: float) -> LoadResult:
+    """Several wrk at once, the connections shared out: requests add up; the latencies are the worst wrk's (two
+    wrk's percentiles cannot be merged exactly, so the figure errs on the slow side)."""
+    if len(loads) == 1:
+        return run_wrk(loads[0], seconds)
+    with ThreadPoolExecutor(len(loads)) as pool:
+        results = list(pool.map(lambda load: run_wrk(load, seconds, CONNECTIONS // len(loads)), loads))
+    return LoadResult(
+        requests=sum(r.requests for r in results),
+        seconds=max(r.seconds for r in results),
+        socket_errors=sum(r.socket_errors for r in results),
+        status_errors=sum(r.status_errors for r in results),
+        p50_ms=max(r.p50_ms for r in results),
+        p99_ms=max(r.p99_ms for r in results),
     )
 
 

@@ -11,77 +11,167 @@ import platform
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from redis import Redis
 
-from bench import load, memory, profile, report, servers
-from bench.servers import FLOOR, GATEWAY, SCALE, SIDE_CPUS, ServerKind
+from bench import clients, http_bot, load, memory, profile, report, servers
+from bench.servers import AFFINE, CEILING, FLOOR, GATEWAY, HTTP_BOT, ONE_CALL_FLOOR, SCALE, SIDE_CPUS, ServerKind
 from tests.processes import ServerProcess
 from tests.redis_servers import RedisServer
 
 RESULTS = Path(__file__).resolve().parent / "results"  # git-ignored: figures worth keeping go to docs/
 
 
+@dataclass
+class Deployment:
+    """Servers started for one run: all are measured for CPU; `loads` are driven at the same time."""
+
+    servers: list[ServerProcess]
+    loads: Callable[[str], list[load.Load]]  # user prefix -> what wrk sends
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
-    """One measured configuration: a server kind and the load driven through it."""
+    """One measured configuration: how to deploy it, and whether its users are new in every run."""
 
     label: str
-    kind: ServerKind
-    bot: str
+    deploy: Callable[[str], Deployment]  # Redis URL -> running servers
+    new_users: bool = False  # greeter: each run starts new conversations; echo: the same 10,000 users throughout
+
+
+def single(kind: ServerKind, bot: str = "echo") -> Callable[[str], Deployment]:
+    """One server of `kind`, sent REST messages for `bot`."""
+
+    def deploy(redis_url: str) -> Deployment:
+        server = servers.start(kind, redis_url)
+        return Deployment([server], lambda prefix: [load.messages(server.url, bot, prefix)])
+
+    return deploy
+
+
+def http_bot_alone(redis_url: str) -> Deployment:
+    bot = servers.start(HTTP_BOT, redis_url)
+    return Deployment([bot], lambda prefix: [load.http_turns(bot.url, prefix)])
+
+
+def http_bot_behind_gateway(redis_url: str) -> Deployment:
+    """The same bot, and a gateway in front of it on the same core: what the gateway adds to the bot."""
+    bot = servers.start(HTTP_BOT, redis_url)
+    host = bot.url.removeprefix("http://")
+    try:
+        gateway = servers.start(GATEWAY, redis_url, BOTGATE_UPSTREAM_HOSTS=host)
+    except BaseException:
+        bot.stop()
+        raise
+    deployment = Deployment([bot, gateway], lambda prefix: [load.messages(gateway.url, http_bot.NAME, prefix)])
+    try:
+        publish(gateway.url, http_bot.definition(bot.url))
+    except BaseException:
+        deployment.stop()
+        raise
+    return deployment
+
+
+def one_gateway_per_core(redis_url: str) -> Deployment:
+    """Two single-worker gateways, each sent its own half of the users: the affinity a load balancer can give."""
+    first = servers.start(AFFINE, redis_url)
+    try:
+        second = servers.start(AFFINE, redis_url)
+    except BaseException:
+        first.stop()
+        raise
+    return Deployment(
+        [first, second],
+        lambda prefix: [
+            load.messages(first.url, "echo", f"{prefix}a"),
+            load.messages(second.url, "echo", f"{prefix}b"),
+        ],
+    )
+
+
+def publish(gateway_url: str, definition: dict[str, object]) -> None:
+    """Store and publish a version through the admin API."""
+    path = f"{gateway_url}/admin/v1/bots/{definition['bot']}/versions/{definition['version']}"
+    headers = {"Authorization": f"Bearer {servers.TOKEN}"}
+    httpx.put(path, json=definition, headers=headers).raise_for_status()
+    httpx.post(f"{path}/publish", headers=headers).raise_for_status()
 
 
 CONFIGS = (
-    Config("floor", FLOOR, "echo"),
-    Config("gateway echo", GATEWAY, "echo"),
-    Config("gateway greeter", GATEWAY, "greeter"),
-    Config("gateway x2 echo", SCALE, "echo"),
+    Config("ceiling", single(CEILING)),
+    Config("floor", single(FLOOR)),
+    Config("one-call floor", single(ONE_CALL_FLOOR)),
+    Config("gateway echo", single(GATEWAY)),
+    Config("gateway greeter", single(GATEWAY, "greeter"), new_users=True),
+    Config("http bot direct", http_bot_alone),
+    Config("gateway http bot", http_bot_behind_gateway),
+    Config("gateway x2 echo", single(SCALE)),
+    Config("2 gateways, user affinity, echo", one_gateway_per_core),
 )
+PROFILED = ("gateway echo", "gateway greeter")
 
 
 def measure(config: Config, redis_url: str, redis: Redis, run: int, args: argparse.Namespace) -> report.Run:
-    """Start the server, warm it up, reset Redis's counters, measure, stop it."""
-    server = servers.start(config.kind, redis_url)
+    """Deploy, warm up, reset Redis's counters, measure, stop."""
+    deployment = config.deploy(redis_url)
     try:
         # Echo users are the same 10,000 in every run: their sessions exist, the steady state. Greeter users are
         # new in every run (and in its warm-up), so each conversation starts, routes and ends.
-        warm, measured = ("e", "e") if config.bot == "echo" else (f"w{run}-", f"g{run}-")
-        load.run_wrk(server.url, config.bot, warm, args.warmup)
+        warm, measured = (f"w{run}-", f"g{run}-") if config.new_users else ("e", "e")
+        load.run_together(deployment.loads(warm), args.warmup)
         redis.config_resetstat()
-        cpu = servers.cpu_seconds(server)
-        result = load.run_wrk(server.url, config.bot, measured, args.seconds)
-        cpu = servers.cpu_seconds(server) - cpu
+        cpu = _cpu(deployment)
+        result = load.run_together(deployment.loads(measured), args.seconds)
+        cpu = _cpu(deployment) - cpu
         calls = load.client_calls(load.command_calls(redis))
     finally:
-        server.stop()
+        deployment.stop()
     return report.Run(config.label, run, result, calls, cpu)
 
 
-def extras(
-    redis_url: str, redis: Redis, tmp: Path, args: argparse.Namespace
-) -> tuple[memory.MemoryResult, dict[str, profile.Profile]]:
-    """Bytes per session, then (unless --profile-seconds 0) a profile of each one-worker gateway load."""
+def _cpu(deployment: Deployment) -> float:
+    return sum(servers.cpu_seconds(server) for server in deployment.servers)
+
+
+def extras(redis_url: str, redis: Redis, tmp: Path, args: argparse.Namespace) -> report.Extras:
+    """Bytes per session, the upstream client libraries side by side, then (unless --profile-seconds 0) a profile
+    of each one-worker gateway load."""
     server = servers.start(GATEWAY, redis_url)
     try:
         mem = memory.measure(server.url, redis)
         profiles = {}
-        for config in CONFIGS[1:3] if args.profile_seconds else ():
-            load.run_wrk(server.url, config.bot, "p", 3)
-            profiles[config.label] = _profiled(server, config, tmp, args.profile_seconds)
+        for label in PROFILED if args.profile_seconds else ():
+            bot = label.removeprefix("gateway ")
+            load.run_wrk(load.messages(server.url, bot, "p"), 3)
+            profiles[label] = _profiled(server, load.messages(server.url, bot, f"p{bot}-"), tmp, args.profile_seconds)
     finally:
         server.stop()
-    return mem, profiles
+    bot = servers.start(HTTP_BOT, redis_url)
+    own_cpus = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {int(SIDE_CPUS)})  # the client beside Redis; the bot keeps its core
+        upstream_clients = clients.measure(bot.url)
+    finally:
+        os.sched_setaffinity(0, own_cpus)
+        bot.stop()
+    return report.Extras(mem, profiles, upstream_clients)
 
 
-def _profiled(server: ServerProcess, config: Config, tmp: Path, seconds: int) -> profile.Profile:
-    loader = threading.Thread(target=load.run_wrk, args=(server.url, config.bot, f"p{config.bot}-", seconds + 2))
+def _profiled(server: ServerProcess, traffic: load.Load, tmp: Path, seconds: int) -> profile.Profile:
+    loader = threading.Thread(target=load.run_wrk, args=(traffic, seconds + 2))
     loader.start()
     try:
         time.sleep(1)  # sample under full load only
-        return profile.record(server.pids()[0], seconds, tmp / f"{config.bot}.txt")
+        return profile.record(server.pids()[0], seconds, tmp / f"{len(list(tmp.glob('*.txt')))}.txt")
     finally:
         loader.join()
 
@@ -115,11 +205,11 @@ def main() -> None:
                 for run in range(1, args.rounds + 1)
                 for config in CONFIGS
             ]
-            mem, profiles = extras(redis_server.url, redis, Path(tmp), args)
+            more = extras(redis_server.url, redis, Path(tmp), args)
         finally:
             redis.close()
             redis_server.stop()
-    table = report.render(runs, mem, profiles, machine(), time.monotonic() - started)
+    table = report.render(runs, more, machine(), time.monotonic() - started)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(table + "\n")
     print(table)

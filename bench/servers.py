@@ -1,4 +1,5 @@
-"""The processes under test: the floor app and `botgate serve`, each pinned to chosen cores."""
+"""The processes under test: the ceiling, the two floors, the bench's http bot and `botgate serve`, each pinned to
+chosen cores."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.processes import ServerProcess, botgate_serve
 SERVER_CPUS = "0"
 SIDE_CPUS = "1"
 BOTH_CPUS = "0,1"
+TOKEN = "bench-token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,22 +26,28 @@ class ServerKind:
     cpus: str
 
 
-FLOOR = ServerKind(
-    "floor",
-    (sys.executable, "-m", "uvicorn", "bench.floor:app", "--workers", "1", "--log-level", "warning", "--no-access-log"),
-    SERVER_CPUS,
-)
+def _uvicorn(app: str) -> tuple[str, ...]:
+    return (sys.executable, "-m", "uvicorn", app, "--workers", "1", "--log-level", "warning", "--no-access-log")
+
+
+CEILING = ServerKind("ceiling", _uvicorn("bench.ceiling:app"), SERVER_CPUS)
+FLOOR = ServerKind("floor", _uvicorn("bench.floor:app"), SERVER_CPUS)
+ONE_CALL_FLOOR = ServerKind("one-call floor", _uvicorn("bench.floor:one_call"), SERVER_CPUS)
+HTTP_BOT = ServerKind("http bot", _uvicorn("bench.http_bot:app"), SERVER_CPUS)
 GATEWAY = ServerKind("gateway", tuple(botgate_serve("--workers", "1")), SERVER_CPUS)
 # Two workers get both cores: pinning them to core 0 would measure nothing, and there is no third core.
 SCALE = ServerKind("gateway x2", tuple(botgate_serve("--workers", "2")), BOTH_CPUS)
+# One single-worker gateway per core, each sent its own users: what a load balancer with user affinity gives.
+AFFINE = ServerKind("gateway, one per core", tuple(botgate_serve("--workers", "1")), BOTH_CPUS)
 
 
-def start(kind: ServerKind, redis_url: str) -> ServerProcess:
+def start(kind: ServerKind, redis_url: str, **settings: str) -> ServerProcess:
     """Start a server of `kind` on `redis_url`; its output (the gateway's log line per turn) goes to /dev/null."""
     env = {
         "BOTGATE_REDIS_URL": redis_url,
         "BOTGATE_LOG_FORMAT": "json",  # what a deployment logs; the console renderer is for people
-        "BOTGATE_ADMIN_TOKENS": "bench-token",
+        "BOTGATE_ADMIN_TOKENS": TOKEN,
+        **settings,
     }
     return ServerProcess(("taskset", "-c", kind.cpus, *kind.command), env).start()
 

@@ -11,8 +11,7 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib.resources import files
@@ -31,7 +30,7 @@ from middleware.local_locks import KeyedLocks
 from middleware.orphans import Orphans
 from middleware.session import Session, counted_version, owes_count
 from middleware.session_cache import SessionCache
-from middleware.store_errors import store_errors
+from middleware.store_errors import StoreErrors, store_errors
 
 __all__ = ["Fenced", "Lease", "SessionStore", "Stale", "StoreLimits", "TranscriptEntry", "store_errors"]
 
@@ -250,20 +249,14 @@ class SessionStore:
             if len(self._written) > max(self._cache.size, 1):
                 del self._written[next(iter(self._written))]
 
-    @contextmanager
-    def _holding(self, session_keys: SessionKeys, token: str) -> Iterator[None]:
+    def _holding(self, session_keys: SessionKeys, token: str) -> StoreErrors:
         """A call for `token` failed without an answer: it may have taken the lock or a place in line anyway.
 
         Redis may run a call after the client gave up on it (a stall longer than the timeout), so the lock may be
         ours without our knowing: it is released in the background as soon as Redis answers, instead of holding
         the user up for the whole lease.
         """
-        try:
-            with store_errors():
-                yield
-        except Unavailable:
-            self._orphans.release(session_keys, token)
-            raise
+        return StoreErrors(lambda: self._orphans.release(session_keys, token))
 
     async def _save_locked(self, lease: Lease, expected: int, doc: bytes, plan: bytes, script_keys: list[str]) -> int:
         with self._holding(lease.keys, lease.token):

@@ -124,5 +124,9 @@ class HttpxTransport:
         over = len(response.content) > max_bytes or (declared.isdigit() and int(declared) > max_bytes)
         return Raw(response.status_code, media_type, None if over else response.content)
 
+    def target(self, url: str) -> tuple[str, int]:
+        parsed = httpx.URL(url)
+        return parsed.host.lower(), parsed.port or {"http": 80, "https": 443}[parsed.scheme]
+
     async def aclose(self) -> None:
         return None  # the test owns the client

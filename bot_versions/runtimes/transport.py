@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import aiohttp
+import yarl
 
 POOL_CONNECTIONS = 512  # across all bots; a version's own bound (max_in_flight) is usually what binds first
 CHUNK = 64 * 1024
@@ -40,6 +41,10 @@ class Transport(Protocol):
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str], max_bytes: int) -> Raw: ...
 
+    def target(self, url: str) -> tuple[str, int]:
+        """The host (lowercase) and port this transport connects to for `url`; ValueError when it cannot send it."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -59,6 +64,12 @@ class AiohttpTransport:
             raise Refused() from None
         except (aiohttp.ClientError, ValueError) as exc:  # ValueError: a URL aiohttp cannot send
             raise Broken(type(exc).__name__) from None
+
+    def target(self, url: str) -> tuple[str, int]:
+        parsed = yarl.URL(url)  # what aiohttp parses the URL string with
+        if parsed.host is None or parsed.port is None:
+            raise ValueError("no host")
+        return parsed.host.lower(), parsed.port
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -1,7 +1,7 @@
 """What the runtimes that call a bot over HTTP (`http`, `activity`, `rasa`) share.
 
 One pooled client per gateway process (keep-alive connections to each bot, `transport.py`), hosts checked against
-`BOTGATE_UPSTREAM_HOSTS` on every call (as well as when a version is stored), the body signed with
+`BOTGATE_UPSTREAM_HOSTS` when a version is stored and before its first call in each process, the body signed with
 `BOTGATE_UPSTREAM_SECRET`, answers read up to a size limit and parsed by the one safe JSON parser, and a bound on
 the calls in flight to one version, so that a slow bot cannot take the gateway's memory and connections with it.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
+import ipaddress
 import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -25,12 +25,13 @@ from bot_versions.errors import BotFailed, Unavailable
 from bot_versions.hosts import AllowList, NotAllowed
 from bot_versions.model import BotVersion
 from bot_versions.runtimes.transport import AiohttpTransport, Broken, Refused, Transport
-from bot_versions.safe_json import JsonRefused, loads
+from bot_versions.safe_json import JsonRefused, dumps, loads
 
 SIGNATURE_HEADER = "X-Botgate-Signature"
 MAX_ANSWER_BYTES = 256 * 1024
 DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_MAX_IN_FLIGHT = 64
+MAX_TARGETS = 1024  # bot URLs whose check is remembered (each version has one)
 
 
 def sign(secret: bytes, body: bytes) -> str:
@@ -71,6 +72,7 @@ class Upstream:
         self._max_bytes = max_bytes
         # Runtimes keep their gate alive; a version no runtime uses any more lets go of its entry.
         self._gates: weakref.WeakValueDictionary[tuple[str, str], Gate] = weakref.WeakValueDictionary()
+        self._targets: dict[str, tuple[str, int]] = {}  # URL -> its checked host and port
 
     def gate(self, bot: str, version: str, limit: int) -> Gate:
         """The bound on one version's calls in flight in this process, shared by every runtime built for it.
@@ -89,11 +91,11 @@ class Upstream:
     ) -> Answer:
         """POST `payload` as JSON (signed when a secret is set); the answer, whatever its status."""
         try:
-            host, port = self.hosts.check(url)
+            host, port = self._checked(url)
         except NotAllowed as exc:
             raise BotFailed(f"{who}: its URL {exc}", "not_allowed") from None
         who = f"{who} at {host}:{port}"
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        body = dumps(payload)
         sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
         if self._secret is not None:
             sent[SIGNATURE_HEADER] = sign(self._secret, body)
@@ -112,9 +114,40 @@ class Upstream:
             raise BotFailed(f"{who} answered more than {self._max_bytes} bytes", "too_large")
         return Answer(raw.status, raw.media_type, raw.body, who)
 
+    def _checked(self, url: str) -> tuple[str, int]:
+        """The URL's allowed host and port, checked once per URL in this process (versions are immutable).
+
+        The allow-list reads URLs with one parser and the transport sends them with another: a URL the two read
+        as different places (`http://a\\@b/`) is refused, so the host checked is always the host called.
+        """
+        known = self._targets.get(url)
+        if known is not None:
+            return known
+        host, port = self.hosts.check(url)
+        try:
+            sent = self._transport.target(url)
+        except ValueError:
+            raise NotAllowed("cannot be sent by the HTTP client") from None
+        if not _same_place(sent, (host, port)):
+            raise NotAllowed(f"is read as {host}:{port} by the allow-list but as {sent[0]}:{sent[1]} by the client")
+        if len(self._targets) >= MAX_TARGETS:
+            self._targets.clear()
+        self._targets[url] = (host, port)
+        return host, port
+
     async def aclose(self) -> None:
         """Close the pooled connections."""
         await self._transport.aclose()
+
+
+def _same_place(a: tuple[str, int], b: tuple[str, int]) -> bool:
+    """The same port and host, IP addresses compared as addresses (`::ffff:127.0.0.1` is `::ffff:7f00:1`)."""
+    if a[1] != b[1]:
+        return False
+    try:
+        return ipaddress.ip_address(a[0]) == ipaddress.ip_address(b[0])
+    except ValueError:
+        return a[0] == b[0]
 
 
 class Gate:

@@ -23,6 +23,7 @@ from bot_versions.runtimes.buttons import chosen, offered
 from bot_versions.runtimes.env import RuntimeEnv
 from bot_versions.runtimes.factory import build_runtime
 from bot_versions.runtimes.shapes import MAX_STATE_BYTES, checked_state, turn_result
+from bot_versions.runtimes.transport import AiohttpTransport
 from bot_versions.runtimes.upstream import MAX_ANSWER_BYTES, SIGNATURE_HEADER, Gate, Upstream, sign
 from tests.bot_versions.runtimes.support import definition
 from tests.bot_versions.test_runtimes import no_calls
@@ -314,3 +315,44 @@ def test_runtimes_built_twice_for_one_version_share_its_bound(runtime: str) -> N
             pass
         with other.endpoint.gate.slot():  # type: ignore[attr-defined]
             pass  # another version has a bound of its own
+
+
+class Elsewhere(HttpxTransport):
+    """A transport whose URL parser reads every URL as another host: a parser differential, made certain."""
+
+    def target(self, url: str) -> tuple[str, int]:
+        return "169.254.169.254", 80
+
+
+async def test_a_url_the_client_reads_as_another_host_is_refused_and_not_called() -> None:
+    """The allow-list and the client must agree on where a URL goes: when they do not, nothing is sent."""
+    calls: list[httpx.Request] = []
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(200))) as c:
+        with pytest.raises(BotFailed) as failed:
+            await Upstream(LOCAL, transport=Elsewhere(c)).post("http://127.0.0.1:9/t", {}, timeout=1, who="shop 1.0.0")
+    assert failed.value.reason == "not_allowed"
+    assert "169.254.169.254:80" in failed.value.message
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("url", "place"),
+    [
+        ("http://127.0.0.1:9/turn", ("127.0.0.1", 9)),
+        ("HTTP://LOCALHOST:9/turn", ("localhost", 9)),
+        ("http://[::ffff:127.0.0.1]:9/turn", ("::ffff:7f00:1", 9)),  # the same address, spelled otherwise
+        ("https://127.0.0.1/turn?x=1", ("127.0.0.1", 443)),
+    ],
+)
+async def test_aiohttp_connects_where_the_allow_list_looks(url: str, place: tuple[str, int]) -> None:
+    """The gateway's own transport reads these URLs as the allow-list does (addresses compared as addresses): a
+    call to each is let through to the network (where nothing listens: refused, not not_allowed)."""
+    assert AiohttpTransport().target(url) == place
+    host, port = host_and_port(url)
+    upstream = Upstream(AllowList([f"[{host}]:{port}" if ":" in host else f"{host}:{port}"], "TEST"))
+    try:
+        with pytest.raises(BotFailed) as failed:
+            await upstream.post(url, {}, timeout=2, who="shop 1.0.0")
+    finally:
+        await upstream.aclose()
+    assert failed.value.reason != "not_allowed"

@@ -38,7 +38,7 @@ browser:
 		($$SUDO apt-get update && $$SUDO apt-get install -y chromium) || \
 		echo "!!! could not install chromium: the browser tests (web chat, dashboard) will be SKIPPED !!!" >&2; }
 
-# `make bench`: the gateway against its floor on a private redis-server, about 5 minutes (docs/benchmarks.md).
+# `make bench`: the gateway against its ceiling and floors on a private redis-server, about 14 minutes (docs/benchmarks.md).
 # wrk and redis-server come from Debian (with sudo unless root); py-spy, for the profile, from the `bench` extra.
 bench: install
 	@{ command -v wrk && command -v redis-server; } >/dev/null || { \

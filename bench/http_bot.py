@@ -1,7 +1,8 @@
 """The bench's `http`-runtime bot: echoes each message and ends the conversation, as the echo flow bot does.
 
 Served alone it is the "called directly" row (wrk speaks the runtime's protocol to it, bench/wrk/http_turns.lua);
-behind the gateway, published as `hecho` with `replayable: true`, it is the "through the gateway" row.
+behind the gateway, published as `hecho` with `replayable: true` (a new version in each run: its port changes),
+it is the "through the gateway" row.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from starlette.routing import Route
 NAME = "hecho"
 
 
-def definition(url: str) -> dict[str, object]:
-    """The version the gateway publishes for this bot at `url`."""
+def definition(url: str, version: str) -> dict[str, object]:
+    """A version of this bot at `url` (versions are immutable: a bot at a new address is a new version)."""
     return {
         "bot": NAME,
-        "version": "1.0.0",
+        "version": version,
         "runtime": "http",
         "description": "The bench's echo bot as a service",
         "http": {"url": f"{url}/turn", "timeout": 5, "replayable": True},

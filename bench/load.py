@@ -19,6 +19,7 @@ from tests.processes import ROOT
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "messages.lua"
 HTTP_TURNS = Path(__file__).resolve().parent / "wrk" / "http_turns.lua"
 CONNECTIONS = 32
+USERS = 10_000  # the users each messages.lua load cycles through
 LUA_SOURCES = [*(ROOT / "middleware" / "lua").glob("*.lua"), *(ROOT / "bot_versions").glob("*.lua")]
 SCRIPT_CALLS = ("evalsha", "eval", "evalsha_ro", "eval_ro", "fcall", "fcall_ro")
 BENCH_OWN = ("info", "config|resetstat", "memory|usage", "scan", "flushall", "dbsize")
@@ -63,7 +64,7 @@ def http_turns(base_url: str, prefix: str) -> Load:
 def run_wrk(load: Load, seconds: float, connections: int = CONNECTIONS) -> LoadResult:
     """Drive `load` at `connections` connections for `seconds`, wrk on the side core (beside Redis)."""
     command = [
-        "taskset", "-c", SIDE_CPUS, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        "taskset", "-c", SIDE_CPUS, "wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "--timeout", "10s",
         "-s", str(load.script), load.url, "--", *load.args,
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout

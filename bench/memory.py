@@ -57,6 +57,16 @@ def _usage(redis: Redis, names: list[str]) -> list[int]:
     return [n or 0 for n in pipe.execute()]
 
 
+def _counters_share(redis: Redis) -> float:
+    """The bot's counters divided by the sessions they count: the hash of where each session is counted has one
+    field per session of the bot (the runs before this measurement left theirs too), the per-version counts are
+    shared by all of them."""
+    counted = keys.counted_sessions("greeter")
+    sessions = max(int(redis.hlen(counted)), 1)
+    names = (keys.active_counts("greeter"), counted)
+    return sum(redis.memory_usage(name, samples=0) or 0 for name in names) / sessions
+
+
 def measure(url: str, redis: Redis, prefix: str = "mem") -> MemoryResult:
     """Start 10,000 greeter conversations through the gateway at `url`, then weigh their keys."""
     users = [f"{prefix}-{i}" for i in range(USERS)]
@@ -78,10 +88,6 @@ def measure(url: str, redis: Redis, prefix: str = "mem") -> MemoryResult:
         lock_and_queue=mean([k.lock for k in tags] + [k.queue for k in tags]),
         conversations=mean([k.conversations for k in tags]),
         user_index=mean([keys.user_sessions("greeter", u) for u in users]),
-        counters=sum(
-            redis.memory_usage(name, samples=0) or 0
-            for name in (keys.active_counts("greeter"), keys.counted_sessions("greeter"))
-        )
-        / USERS,
+        counters=_counters_share(redis),
         transcripts=mean([k.transcript(c) for k, c in zip(tags, conversation_ids, strict=True)]),
     )

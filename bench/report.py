@@ -78,6 +78,9 @@ def render(runs: Sequence[Run], extras: Extras, machine: str, elapsed: float) ->
     return "\n".join(out)
 
 
+CPU_GOAL = 290 / 230
+
+
 def _figures(by_label: dict[str, list[Run]], extras: Extras) -> list[str]:
     def median(label: str, value: Callable[[Run], float]) -> float:
         return _median(by_label[label], value)
@@ -100,7 +103,7 @@ def _figures(by_label: dict[str, list[Run]], extras: Extras) -> list[str]:
     floor = rate("floor")
     echo, greeter = rate("gateway echo") / floor, rate("gateway greeter") / floor
     p99_echo, p99_greeter = p99("gateway echo") / p99("floor"), p99("gateway greeter") / p99("floor")
-    cpu = median("gateway echo", lambda r: r.cpu_us_per_message)
+    cpu, floor_cpu = (median(label, lambda r: r.cpu_us_per_message) for label in ("gateway echo", "floor"))
     trips = [calls("gateway echo"), calls("gateway greeter"), calls("gateway http bot")]
     per_session = extras.memory.per_session
     through, direct = rate("gateway http bot"), rate("http bot direct")
@@ -113,7 +116,9 @@ def _figures(by_label: dict[str, list[Run]], extras: Extras) -> list[str]:
         ["gateway / floor msgs/s, greeter turns", ">= 0.7", f"{greeter:.2f}", verdict(greeter >= 0.7)],
         ["p99 gateway / floor at 32 connections, echo / greeter", "<= 1.5", f"{p99_echo:.2f} / {p99_greeter:.2f}",
          verdict(max(p99_echo, p99_greeter) <= 1.5)],
-        ["server CPU us per echo message", "<= 290", f"{cpu:.0f}", verdict(cpu <= 290)],
+        # Set as 290 us when the floor took 230 on the machine of the time: as a ratio, it holds on any machine.
+        ["server CPU per echo message / the floor's", f"<= {CPU_GOAL:.2f} (290 us to the floor's 230)",
+         f"{cpu / floor_cpu:.2f} ({cpu:.0f} / {floor_cpu:.0f} us)", verdict(cpu / floor_cpu <= CPU_GOAL)],
         ["Redis calls per steady turn, echo / greeter / http bot", "<= 1.1", " / ".join(f"{t:.2f}" for t in trips),
          verdict(max(trips) <= 1.1)],
         ["bytes per session, last replies included", "< 2048", f"{per_session:.0f}", verdict(per_session < 2048)],

@@ -6,6 +6,8 @@ Every configuration runs `--rounds` times, alternating, each run after its own w
 from __future__ import annotations
 
 import argparse
+import itertools
+import math
 import os
 import platform
 import tempfile
@@ -58,6 +60,9 @@ def single(kind: ServerKind, bot: str = "echo") -> Callable[[str], Deployment]:
     return deploy
 
 
+HTTP_BOT_VERSIONS = itertools.count(1)  # the newest, the one routed to, is always this run's
+
+
 def http_bot_alone(redis_url: str) -> Deployment:
     bot = servers.start(HTTP_BOT, redis_url)
     return Deployment([bot], lambda prefix: [load.http_turns(bot.url, prefix)])
@@ -74,7 +79,7 @@ def http_bot_behind_gateway(redis_url: str) -> Deployment:
         raise
     deployment = Deployment([bot, gateway], lambda prefix: [load.messages(gateway.url, http_bot.NAME, prefix)])
     try:
-        publish(gateway.url, http_bot.definition(bot.url))
+        publish(gateway.url, http_bot.definition(bot.url, f"1.0.{next(HTTP_BOT_VERSIONS)}"))
     except BaseException:
         deployment.stop()
         raise
@@ -127,7 +132,7 @@ def measure(config: Config, redis_url: str, redis: Redis, run: int, args: argpar
         # Echo users are the same 10,000 in every run: their sessions exist, the steady state. Greeter users are
         # new in every run (and in its warm-up), so each conversation starts, routes and ends.
         warm, measured = (f"w{run}-", f"g{run}-") if config.new_users else ("e", "e")
-        load.run_together(deployment.loads(warm), args.warmup)
+        _warm_up(deployment.loads(warm), args.warmup, config.new_users)
         redis.config_resetstat()
         cpu = _cpu(deployment)
         result = load.run_together(deployment.loads(measured), args.seconds)
@@ -136,6 +141,16 @@ def measure(config: Config, redis_url: str, redis: Redis, run: int, args: argpar
     finally:
         deployment.stop()
     return report.Run(config.label, run, result, calls, cpu)
+
+
+def _warm_up(loads: list[load.Load], seconds: float, new_users: bool) -> None:
+    """Run `loads` for `seconds`; where users come back (echo), longer if that is too short for one run to send a
+    message from every user of every load: a new gateway process has a copy of none of their sessions (a turn for a
+    user it has not served costs two Redis calls, the steady state one), and wrk numbers the users from 0 again in
+    each run. A fifth over the users, so that neither of two loads run together falls short."""
+    wanted = 0 if new_users else 1.2 * len(loads) * load.USERS
+    while (sent := load.run_together(loads, seconds).requests) < wanted:
+        seconds = math.ceil(seconds * wanted / max(sent, 1))
 
 
 def _cpu(deployment: Deployment) -> float:
@@ -149,10 +164,13 @@ def extras(redis_url: str, redis: Redis, tmp: Path, args: argparse.Namespace) ->
     try:
         mem = memory.measure(server.url, redis)
         profiles = {}
-        for label in PROFILED if args.profile_seconds else ():
-            bot = label.removeprefix("gateway ")
-            load.run_wrk(load.messages(server.url, bot, "p"), 3)
-            profiles[label] = _profiled(server, load.messages(server.url, bot, f"p{bot}-"), tmp, args.profile_seconds)
+        for config in [c for c in CONFIGS if c.label in PROFILED] if args.profile_seconds else []:
+            bot_name = config.label.removeprefix("gateway ")
+            profiled = f"p{bot_name}-"
+            warm = f"pw{bot_name}-" if config.new_users else profiled  # as measured: new users, or the steady state
+            _warm_up([load.messages(server.url, bot_name, warm)], 3, config.new_users)
+            traffic = load.messages(server.url, bot_name, profiled)
+            profiles[config.label] = _profiled(server, traffic, tmp, args.profile_seconds)
     finally:
         server.stop()
     bot = servers.start(HTTP_BOT, redis_url)

@@ -19,7 +19,7 @@ from tests.processes import ROOT
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "messages.lua"
 HTTP_TURNS = Path(__file__).resolve().parent / "wrk" / "http_turns.lua"
 CONNECTIONS = 32
-USERS = 10_000  # the users each messages.lua load cycles through
+USERS = 10_000  # the users each messages.lua load cycles through (its USERS)
 LUA_SOURCES = [*(ROOT / "middleware" / "lua").glob("*.lua"), *(ROOT / "bot_versions").glob("*.lua")]
 SCRIPT_CALLS = ("evalsha", "eval", "evalsha_ro", "eval_ro", "fcall", "fcall_ro")
 BENCH_OWN = ("info", "config|resetstat", "memory|usage", "scan", "flushall", "dbsize")

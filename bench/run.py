@@ -143,6 +143,9 @@ def measure(config: Config, redis_url: str, redis: Redis, run: int, args: argpar
     return report.Run(config.label, run, result, calls, cpu)
 
 
+MAX_WARMUP_GROWTH = 20  # a warm-up this much too short means a server that barely answers, not a slow one
+
+
 def _warm_up(loads: list[load.Load], seconds: float, new_users: bool) -> None:
     """Run `loads` for `seconds`; where users come back (echo), longer if that is too short for one run to send a
     message from every user of every load: a new gateway process has a copy of none of their sessions (a turn for a
@@ -150,7 +153,9 @@ def _warm_up(loads: list[load.Load], seconds: float, new_users: bool) -> None:
     each run. A fifth over the users, so that neither of two loads run together falls short."""
     wanted = 0 if new_users else 1.2 * len(loads) * load.USERS
     while (sent := load.run_together(loads, seconds).requests) < wanted:
-        seconds = math.ceil(seconds * wanted / max(sent, 1))
+        if sent < wanted / MAX_WARMUP_GROWTH:
+            raise RuntimeError(f"the warm-up sent {sent} messages in {seconds} s: is the server answering?")
+        seconds = math.ceil(seconds * wanted / sent)
 
 
 def _cpu(deployment: Deployment) -> float:

@@ -43,9 +43,10 @@ def host_and_port(url: str) -> tuple[str, int]:
     """An http(s) URL's host (lowercase) and port (the scheme's default when not written); NotAllowed when it is no
     such URL, or carries a user name or password.
 
-    The URL is read by the parser of the HTTP client that will send the request (httpx), so the host checked is the
-    host called, and a URL the client cannot send (control characters, a port out of range) is refused here, when a
-    version is stored, instead of failing every turn.
+    The URL is read by httpx's parser, which sends `call` steps, so for them the host checked is the host called;
+    upstream bots are called with aiohttp, and `runtimes.upstream.check_sent_where_checked` refuses a URL its
+    parser reads as another place, when a version is stored and before a call. A URL that cannot be sent (control
+    characters, a port out of range) is refused here, when a version is stored, instead of failing every turn.
     """
     try:
         parsed = httpx.URL(url)

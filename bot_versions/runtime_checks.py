@@ -16,7 +16,7 @@ from typing import Any
 from bot_versions.hosts import AllowList, NotAllowed, host_and_port
 from bot_versions.problems import Report, is_number, join, kind_of, listing, short
 from bot_versions.runtimes.python import entry_problem
-from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT
+from bot_versions.runtimes.upstream import DEFAULT_MAX_IN_FLIGHT, check_sent_where_checked
 
 RUNTIMES = ("flow", "http", "activity", "rasa", "python")
 UPSTREAM_KEYS: dict[str, tuple[str, ...]] = {
@@ -98,7 +98,7 @@ def _check_url(report: Report, path: str, url: Any, rules: StoreRules | None) ->
         return
     try:
         if rules is not None:
-            rules.upstream_hosts.check(url)
+            check_sent_where_checked(url, rules.upstream_hosts.check(url))
         else:
             host_and_port(url)  # the allow-list is a store-time rule: reading back checks the shape only
     except NotAllowed as exc:

@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from bot_versions import errors
@@ -95,7 +95,14 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal", "the gateway failed to handle this request; it has been logged")
 
 
+async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+    """A client gone before its request was whole: nothing ran, nobody reads the answer, and it is no error of ours
+    (uvicorn drops what is sent to a closed connection)."""
+    return error_response(400, "bad_request", "the client went away before its request was whole")
+
+
 HANDLERS: dict[Any, Any] = {
+    ClientDisconnect: client_gone,
     errors.BotgateError: botgate_error,
     HTTPException: http_error,
     Exception: unexpected_error,

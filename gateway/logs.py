@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import signal
 import sys
@@ -76,25 +77,32 @@ def configure(log_format: str, user_reference: Callable[[str], str] | None = Non
     """
     users = [] if user_reference is None else [_hash_users(user_reference)]
     head: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,  # what operators' middleware binds for its turns
         structlog.processors.add_log_level,
         *users,
         IsoTimestamp(),
         structlog.processors.format_exc_info,
     ]
     if log_format == "json":
-        structlog.configure(
-            processors=[*head, structlog.processors.JSONRenderer(serializer=orjson.dumps)],
-            wrapper_class=_BOUND_LOGGER,
-            logger_factory=structlog.BytesLoggerFactory(sys.stdout.buffer),
-            cache_logger_on_first_use=True,
-        )
+        renderer: structlog.types.Processor = structlog.processors.JSONRenderer(serializer=json_line)
+        factory: Callable[..., Any] = structlog.BytesLoggerFactory(sys.stdout.buffer)
     else:
-        structlog.configure(
-            processors=[*head, structlog.dev.ConsoleRenderer(colors=False)],
-            wrapper_class=_BOUND_LOGGER,
-            logger_factory=structlog.PrintLoggerFactory(sys.stdout),
-            cache_logger_on_first_use=True,
-        )
+        renderer, factory = structlog.dev.ConsoleRenderer(colors=False), structlog.PrintLoggerFactory(sys.stdout)
+    structlog.configure(
+        processors=[*head, renderer],
+        wrapper_class=_BOUND_LOGGER,
+        logger_factory=factory,
+        cache_logger_on_first_use=True,
+    )
+
+
+def json_line(event: Any, **kw: Any) -> bytes:
+    """One event as JSON: orjson, or the standard library for what orjson refuses (a lone surrogate, an integer
+    past 64 bits), so that writing a log line can never fail the turn it reports."""
+    try:
+        return orjson.dumps(event, default=kw.get("default"), option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(event, default=repr, skipkeys=True).encode()
 
 
 class IsoTimestamp:

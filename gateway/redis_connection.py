@@ -56,12 +56,18 @@ class GatewayCommands:
     - commands are packed by hiredis, in C: byte for byte what redis-py's own packer writes, at a sixth of its
       cost (about 9 us less per turn's script call; docs/benchmarks.md);
     - a command the kernel takes whole is not wrapped in `asyncio.wait_for`, which costs a task per command
-      (about 6 us); one that does not fit waits for the socket to drain under the timeout as before.
+      (about 6 us); one that does not fit waits for the socket to drain under the timeout as before. Over TCP
+      and Unix sockets only: a TLS transport's buffer size leaves out what it has passed on to the socket, so
+      TLS connections always wait as redis-py does.
     """
+
+    skips_drain_wait = True
 
     async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         writer: asyncio.StreamWriter | None = self._writer  # type: ignore[attr-defined]
-        if writer is None or (check_health and self.health_check_interval):  # type: ignore[attr-defined]
+        if (
+            writer is None or not self.skips_drain_wait or (check_health and self.health_check_interval)  # type: ignore[attr-defined]
+        ):
             await self._send_as_redis_py(command, check_health)  # connect, or PING first, as redis-py does
             return
         if isinstance(command, str):
@@ -103,7 +109,9 @@ class GatewayConnection(GatewayCommands, Connection):
 
 
 class GatewaySSLConnection(GatewayCommands, SSLConnection):
-    """A TLS connection to Redis (`rediss://`), with the gateway's differences."""
+    """A TLS connection to Redis (`rediss://`), with the gateway's differences but the drain wait (see above)."""
+
+    skips_drain_wait = False
 
 
 class GatewayUnixConnection(GatewayCommands, UnixDomainSocketConnection):

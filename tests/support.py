@@ -13,6 +13,7 @@ import httpx
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from bot_versions.hosts import NotAllowed, host_and_port
 from bot_versions.runtimes.transport import Broken, Raw, Refused
 from bot_versions.runtimes.upstream import Upstream
 from gateway.app import create_app
@@ -125,8 +126,10 @@ class HttpxTransport:
         return Raw(response.status_code, media_type, None if over else response.content)
 
     def target(self, url: str) -> tuple[str, int]:
-        parsed = httpx.URL(url)
-        return parsed.host.lower(), parsed.port or {"http": 80, "https": 443}[parsed.scheme]
+        try:
+            return host_and_port(url)  # httpx reads the URL for the allow-list too: the two always agree
+        except NotAllowed as exc:
+            raise ValueError(str(exc)) from None
 
     async def aclose(self) -> None:
         return None  # the test owns the client

@@ -48,6 +48,14 @@ class Transport(Protocol):
     async def aclose(self) -> None: ...
 
 
+def aiohttp_target(url: str) -> tuple[str, int]:
+    """Where aiohttp connects for `url`: its host (lowercase) and port, read by yarl as aiohttp reads it."""
+    parsed = yarl.URL(url)
+    if parsed.host is None or parsed.port is None:
+        raise ValueError("no host")
+    return parsed.host.lower(), parsed.port
+
+
 class AiohttpTransport:
     """One pooled aiohttp session per process, made on first use (it belongs to the running event loop)."""
 
@@ -66,10 +74,7 @@ class AiohttpTransport:
             raise Broken(type(exc).__name__) from None
 
     def target(self, url: str) -> tuple[str, int]:
-        parsed = yarl.URL(url)  # what aiohttp parses the URL string with
-        if parsed.host is None or parsed.port is None:
-            raise ValueError("no host")
-        return parsed.host.lower(), parsed.port
+        return aiohttp_target(url)
 
     async def aclose(self) -> None:
         if self._session is not None:

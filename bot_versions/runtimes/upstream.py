@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import ipaddress
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 from bot_versions.errors import BotFailed, Unavailable
 from bot_versions.hosts import AllowList, NotAllowed
 from bot_versions.model import BotVersion
-from bot_versions.runtimes.transport import AiohttpTransport, Broken, Refused, Transport
+from bot_versions.runtimes.transport import AiohttpTransport, Broken, Refused, Transport, aiohttp_target
 from bot_versions.safe_json import JsonRefused, dumps, loads
 
 SIGNATURE_HEADER = "X-Botgate-Signature"
@@ -115,29 +115,39 @@ class Upstream:
         return Answer(raw.status, raw.media_type, raw.body, who)
 
     def _checked(self, url: str) -> tuple[str, int]:
-        """The URL's allowed host and port, checked once per URL in this process (versions are immutable).
-
-        The allow-list reads URLs with one parser and the transport sends them with another: a URL the two read
-        as different places (`http://a\\@b/`) is refused, so the host checked is always the host called.
-        """
+        """The URL's allowed host and port, checked once per URL in this process: the allow-list and both URL
+        parsers stay as they are for the life of the process, so the answer cannot change."""
         known = self._targets.get(url)
         if known is not None:
             return known
-        host, port = self.hosts.check(url)
-        try:
-            sent = self._transport.target(url)
-        except ValueError:
-            raise NotAllowed("cannot be sent by the HTTP client") from None
-        if not _same_place(sent, (host, port)):
-            raise NotAllowed(f"is read as {host}:{port} by the allow-list but as {sent[0]}:{sent[1]} by the client")
+        place = self.hosts.check(url)
+        check_sent_where_checked(url, place, self._transport.target)
         if len(self._targets) >= MAX_TARGETS:
             self._targets.clear()
-        self._targets[url] = (host, port)
-        return host, port
+        self._targets[url] = place
+        return place
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
         await self._transport.aclose()
+
+
+def check_sent_where_checked(
+    url: str, checked: tuple[str, int], target: Callable[[str], tuple[str, int]] = aiohttp_target
+) -> None:
+    """Raise NotAllowed unless the client (`target`: where it connects for a URL) goes where the allow-list looked.
+
+    The allow-list reads URLs with one parser and the client sends them with another: a URL the two read as
+    different places (`http://a\\@b/`) is refused, so the host checked is always the host called.
+    """
+    try:
+        sent = target(url)
+    except ValueError:
+        raise NotAllowed("cannot be sent by the HTTP client") from None
+    if not _same_place(sent, checked):
+        raise NotAllowed(
+            f"is read as {checked[0]}:{checked[1]} by the allow-list but as {sent[0]}:{sent[1]} by the client"
+        )
 
 
 def _same_place(a: tuple[str, int], b: tuple[str, int]) -> bool:

@@ -6,7 +6,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -44,11 +43,6 @@ def version_header(response: dict[str, Any]) -> dict[str, str] | None:
     return {"X-Bot-Version": response["version"]} if response.get("version") else None
 
 
-def chat_response(response: dict[str, Any]) -> JSONResponse:
-    """The chat response object, with the answering version in `X-Bot-Version`."""
-    return JSONResponse(response, headers=version_header(response))
-
-
 class PostMessage:
     """`POST /v1/bots/{bot}/messages` as a plain ASGI endpoint: every chat message of the REST channel comes here.
 
@@ -69,7 +63,7 @@ class PostMessage:
             return  # gone before its message was whole: no turn ran, and there is no one to answer
         content = safe_json.dumps(response)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
-        if response.get("version"):
+        if response.get("version"):  # as version_header() gives it to the other channels' Responses
             headers.append((b"x-bot-version", response["version"].encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": content})

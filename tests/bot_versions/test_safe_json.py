@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot_versions.safe_json import MAX_INT_DIGITS, JsonRefused, loads
+from bot_versions.safe_json import MAX_INT_DIGITS, JsonRefused, dumps, loads, loads_own
 
 PROPERTY = settings(max_examples=200, deadline=None)
 DEEP = 64
@@ -134,6 +134,18 @@ def test_plain_json_data_round_trips(value: Any, ascii_only: bool, as_text: bool
     """Whatever json.dumps writes from plain data (escaped or not, bytes or str) reads back equal."""
     dumped = json.dumps(value, ensure_ascii=ascii_only)
     assert loads(dumped if as_text else dumped.encode()) == value
+
+
+@PROPERTY
+@given(value=json_data, as_text=st.booleans())
+@example(value={"n": 2**64, "m": -(2**63) - 1, "f": 0.1}, as_text=False)  # just past what orjson holds as ints
+def test_what_the_gateway_writes_it_reads_back_equal(value: Any, as_text: bool) -> None:
+    """dumps, then loads_own (a stored session): equal, integers of any length included (orjson alone would write
+    none past 64 bits, and read them back as floats)."""
+    written = dumps(value)
+    read = loads_own(written.decode() if as_text else written)
+    assert read == value
+    assert json.dumps(read) == json.dumps(value)  # an int stays an int, not an equal float
 
 
 @PROPERTY

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
-from gateway.logs import announcer, present, user_hasher, user_key, user_references
+from gateway.logs import IsoTimestamp, announcer, configure, json_line, present, user_hasher, user_key, user_references
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    saved = structlog.get_config()
+    try:
+        yield
+    finally:
+        structlog.configure(**saved)
+        structlog.contextvars.clear_contextvars()
 
 
 def test_a_user_reference_is_a_keyed_hash_that_correlates_without_revealing_the_id() -> None:
@@ -55,3 +73,48 @@ def test_in_console_format_start_up_notes_go_to_stderr_for_people(capsys: pytest
 def test_an_event_shows_only_the_fields_that_have_a_value() -> None:
     """None is left out; false, zero and empty text stay."""
     assert present({"a": None, "b": 0, "c": False, "d": ""}) == {"b": 0, "c": False, "d": ""}
+
+
+def test_a_json_line_is_orjsons_for_plain_events() -> None:
+    """The turn's line, byte for byte what orjson writes."""
+    event = {"event": "turn", "bot": "echo", "version": "1.0.0", "took_ms": 1.25, "replies": 1}
+    assert json_line(event) == orjson.dumps(event)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"event": "turn", "user": "\ud800"},  # a lone surrogate: orjson refuses it
+        {"event": "turn", "count": 2**70},  # past 64 bits: orjson refuses it
+        {"event": "turn", "by_minute": {1700000000: 3}},  # a key that is not a string
+    ],
+)
+def test_a_json_line_is_written_for_what_orjson_refuses(event: dict[str, Any]) -> None:
+    """Writing the line never fails the turn it reports: the standard library writes it, as JSON that reads back."""
+    read_back = json.loads(json_line(event))
+    assert read_back == json.loads(json.dumps(event))
+
+
+def test_the_timestamp_is_iso_8601_utc_with_microseconds() -> None:
+    """As structlog's TimeStamper(fmt="iso", utc=True) writes it, and now."""
+    stamp = IsoTimestamp()
+    before = time.time()
+    first = stamp(None, "info", {})["timestamp"]
+    second = stamp(None, "info", {})["timestamp"]
+    after = time.time()
+    for value in (first, second):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", value)
+        assert time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(before)) <= value[:19]
+        assert value[:19] <= time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(after))
+    assert first <= second
+
+
+def test_a_json_line_carries_what_middleware_binds_and_survives_a_lone_surrogate(
+    capsysbinary: pytest.CaptureFixture[bytes], restore_logging: None
+) -> None:
+    """Fields bound with structlog.contextvars are in the line; an unencodable user id is escaped, not an error."""
+    configure("json")
+    structlog.contextvars.bind_contextvars(tenant="acme")
+    structlog.get_logger("test").info("turn", user="\ud800")
+    line = json.loads(capsysbinary.readouterr().out)
+    assert (line["event"], line["tenant"], line["user"], line["level"]) == ("turn", "acme", "\ud800", "info")

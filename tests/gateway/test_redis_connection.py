@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Connection, Redis, SSLConnection, UnixDomainSocketConnection
 from redis.exceptions import DataError, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.redis_connection import GatewayCommands, GatewayConnection, connect
 from gateway.settings import Settings
@@ -117,19 +118,59 @@ def test_a_value_redis_cannot_take_is_a_data_error_as_in_redis_py(value: object)
         GatewayConnection().pack_command("SET", "k", value)
 
 
-@pytest.mark.parametrize("size", [1, 32_000_000], ids=["a small command", "a command larger than the socket takes"])
-async def test_a_server_that_accepts_but_never_answers_is_a_timeout_not_a_hang(size: int) -> None:
-    """A partitioned Redis (the connection stands, nothing comes back): the command fails as a RedisError.
-
-    A small command waits for its answer under the read timeout; one the kernel cannot take whole (the server
-    stopped reading) waits for the socket under the same timeout.
-    """
+async def test_a_server_that_accepts_but_never_answers_is_a_timeout_not_a_hang() -> None:
+    """A partitioned Redis (the connection stands, nothing comes back): the command fails as a RedisError, after
+    the read timeout, however often the client reconnects (it hung for good while redis-py's health checks PINGed
+    first: each PING timed out, reconnected and PINGed again)."""
     listener = socketlib.create_server(("127.0.0.1", 0))  # accepts, never reads, never answers
     port = listener.getsockname()[1]
     client = connect(Settings(redis_url=f"redis://127.0.0.1:{port}/0", redis_timeout_s=0.3))
     try:
-        with pytest.raises(RedisError):  # not a hang: the guard below would fail the test first
-            await asyncio.wait_for(client.set("k", b"x" * size), timeout=20)
+        with pytest.raises(RedisTimeoutError, match="Timeout reading"):  # not a hang: the guard would fail first
+            await asyncio.wait_for(client.set("k", b"x"), timeout=20)
     finally:
         await client.aclose()
         listener.close()
+
+
+async def _answers_until_set(
+    stalled: asyncio.Event, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    """A Redis that answers the connection's set-up commands with +OK, then, at the first SET, stops reading and
+    answering (until `stalled` is set, at the test's end)."""
+    try:
+        while header := await reader.readline():
+            words = []
+            for _ in range(int(header[1:])):
+                length = int((await reader.readline())[1:])
+                words.append(await reader.readexactly(length + 2))
+                if words[0][:3].upper() == b"SET":
+                    await stalled.wait()
+                    return
+            writer.write(b"+OK\r\n")
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize(
+    ("size", "timed_out"),
+    [(1, "Timeout reading"), (32_000_000, "Timeout writing")],
+    ids=["a command the socket takes", "a command larger than the socket takes"],
+)
+async def test_a_command_to_a_server_that_stopped_reading_times_out(size: int, timed_out: str) -> None:
+    """On a connection that was answering: a command the kernel takes whole waits for its answer under the read
+    timeout; one it cannot take (the server stopped reading) waits for the socket to drain under the same timeout,
+    and says so."""
+    stalled = asyncio.Event()
+    server = await asyncio.start_server(lambda r, w: _answers_until_set(stalled, r, w), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = connect(Settings(redis_url=f"redis://127.0.0.1:{port}/0", redis_timeout_s=0.3))
+    try:
+        await client.ping()  # connected and answering: the SET goes out on an established connection
+        with pytest.raises(RedisTimeoutError, match=timed_out):  # not a hang: the guard would fail first
+            await asyncio.wait_for(client.set("k", b"x" * size), timeout=20)
+    finally:
+        stalled.set()
+        await client.aclose()
+        server.close()
+        await server.wait_closed()

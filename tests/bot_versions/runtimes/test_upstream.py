@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,18 +19,21 @@ from bot_versions.errors import BotFailed, Unavailable
 from bot_versions.hosts import AllowList, NotAllowed, host_and_port, parse_entry
 from bot_versions.model import BotVersion
 from bot_versions.runtime import Reply, TurnResult
+from bot_versions.runtime_checks import StoreRules
 from bot_versions.runtimes.buttons import chosen, offered
 from bot_versions.runtimes.env import RuntimeEnv
 from bot_versions.runtimes.factory import build_runtime
 from bot_versions.runtimes.shapes import MAX_STATE_BYTES, checked_state, turn_result
-from bot_versions.runtimes.transport import AiohttpTransport
+from bot_versions.runtimes.transport import AiohttpTransport, Raw, Refused
 from bot_versions.runtimes.upstream import MAX_ANSWER_BYTES, SIGNATURE_HEADER, Gate, Upstream, sign
+from bot_versions.validation import validate
 from tests.bot_versions.runtimes.support import definition
 from tests.bot_versions.test_runtimes import no_calls
 from tests.support import HttpxTransport
 from tests.upstream.http_test_bot import HUGE_REPLIES, WRONG_SHAPES
 
 LOCAL = AllowList(["127.0.0.1"], "BOTGATE_UPSTREAM_HOSTS")
+STORE_LOCAL = StoreRules(upstream_hosts=LOCAL)
 
 
 def test_the_signature_is_the_hex_hmac_sha256_of_the_exact_bytes() -> None:
@@ -335,6 +338,19 @@ async def test_a_url_the_client_reads_as_another_host_is_refused_and_not_called(
     assert calls == []
 
 
+class NoNetwork(AiohttpTransport):
+    """The gateway's transport, reading URLs as aiohttp does, with the network left out: a call is recorded and
+    refused, so what these tests see never depends on what listens on this machine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str], max_bytes: int) -> Raw:
+        self.sent.append(url)
+        raise Refused()
+
+
 @pytest.mark.parametrize(
     ("url", "place"),
     [
@@ -346,13 +362,24 @@ async def test_a_url_the_client_reads_as_another_host_is_refused_and_not_called(
 )
 async def test_aiohttp_connects_where_the_allow_list_looks(url: str, place: tuple[str, int]) -> None:
     """The gateway's own transport reads these URLs as the allow-list does (addresses compared as addresses): a
-    call to each is let through to the network (where nothing listens: refused, not not_allowed)."""
+    call to each is let through to the transport."""
     assert AiohttpTransport().target(url) == place
     host, port = host_and_port(url)
-    upstream = Upstream(AllowList([f"[{host}]:{port}" if ":" in host else f"{host}:{port}"], "TEST"))
-    try:
-        with pytest.raises(BotFailed) as failed:
-            await upstream.post(url, {}, timeout=2, who="shop 1.0.0")
-    finally:
-        await upstream.aclose()
-    assert failed.value.reason != "not_allowed"
+    transport = NoNetwork()
+    upstream = Upstream(
+        AllowList([f"[{host}]:{port}" if ":" in host else f"{host}:{port}"], "TEST"), transport=transport
+    )
+    with pytest.raises(BotFailed) as failed:
+        await upstream.post(url, {}, timeout=2, who="shop 1.0.0")
+    assert (failed.value.reason, transport.sent) == ("refused", [url])
+
+
+@pytest.mark.parametrize("runtime", ["http", "activity", "rasa"])
+def test_a_url_aiohttp_cannot_send_where_the_allow_list_looks_is_refused_when_stored(runtime: str) -> None:
+    """httpx reads `http://127.0.0.1\\evil/t` as the host `127.0.0.1\\evil`, which this allow-list names; aiohttp
+    would not send it: refused with its path when the version is stored, not at every turn."""
+    rules = StoreRules(upstream_hosts=AllowList(["127.0.0.1\\evil"], "BOTGATE_UPSTREAM_HOSTS"))
+    stored = definition("shop", "1.0.0", runtime, url="http://127.0.0.1\\evil/t")
+    problems = validate(stored, rules)
+    assert [(p.path, "cannot be sent by the HTTP client" in p.message) for p in problems] == [(f"{runtime}.url", True)]
+    assert validate(definition("shop", "1.0.0", runtime, url="http://127.0.0.1:9/t"), STORE_LOCAL) == []

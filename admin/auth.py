@@ -104,9 +104,8 @@ def token_notice(token: str) -> str:
 
 def authenticate(authorization: str | None, tokens: Sequence[AdminToken]) -> AdminToken:
     """The token an Authorization header carries; raise Unauthorized when there is none or it is not accepted."""
-    scheme, _, credentials = (authorization or "").strip().partition(" ")
-    credentials = credentials.strip()
-    if scheme.lower() != "bearer" or not credentials:
+    credentials = bearer_credentials(authorization)
+    if not credentials:
         raise Unauthorized("the admin API needs a token: send the header 'Authorization: Bearer <token>'")
     # tokens are ASCII, so any non-ASCII text presented (however it was decoded) can never match
     presented = _digest(credentials.encode("utf-8", "surrogatepass"))
@@ -167,9 +166,12 @@ class AdminAuth:
         return "unknown"
 
 
+def bearer_credentials(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header; empty when the header carries none."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
 def refusal_reason(authorization: str | None) -> str:
     """Why a request's Authorization header was not accepted, in words that never include the token."""
-    scheme, _, credentials = (authorization or "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not credentials.strip():
-        return "no bearer token"
-    return "not one of BOTGATE_ADMIN_TOKENS"
+    return "not one of BOTGATE_ADMIN_TOKENS" if bearer_credentials(authorization) else "no bearer token"

@@ -20,10 +20,10 @@ import structlog
 from redis.asyncio import Redis
 
 from admin.guard_rule import Action, Decision, applied, decide
+from bot_versions import keys
 from bot_versions.errors import PreconditionFailed
 from bot_versions.redis_scripts import RedisScript
 from bot_versions.registry import Registry
-from bot_versions.state import Rollout
 from middleware.catalog import Catalog
 from middleware.health import VersionHealth, window_health
 from middleware.routing import canary_target, stable_target
@@ -31,7 +31,7 @@ from middleware.routing import canary_target, stable_target
 log = structlog.get_logger("botgate.guard")
 
 GUARD_ACTOR = "guard"  # the audit's actor for every change the guard makes
-LEASE_KEY = "bg:guard:lease"  # the guard's only key: the lease holder's token, with a PX lease
+LEASE_KEY = keys.GUARD_LEASE  # the guard's only key
 LEASE_INTERVALS = 3  # the lease outlives a missed renewal or two before another process takes over
 STOP_WAIT_S = 10.0  # how long shutdown waits for a round under way to finish
 
@@ -49,11 +49,10 @@ return 0
 
 @dataclass(frozen=True, slots=True)
 class GuardChange:
-    """One automatic change: the bot, what the rule decided and why, and the rollout it wrote."""
+    """One automatic change: the bot, and what the rule decided and why."""
 
     bot: str
     decision: Decision
-    rollout: Rollout
 
 
 class RolloutGuard:
@@ -182,4 +181,4 @@ class RolloutGuard:
             why=decision.why,
             figures=decision.figures,
         )
-        return GuardChange(bot, decision, new)
+        return GuardChange(bot, decision)

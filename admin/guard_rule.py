@@ -184,20 +184,20 @@ def decide(
         if not verdict.passed:
             return verdict
     figures = dict(verdict.figures) if verdict is not None else {}
-    passed = verdict.why + "; " if verdict is not None else "no guard; "
+    prefix = verdict.why + "; " if verdict is not None else "no guard; "
     if canary.steps is None or canary.hold is None:
-        return Decision(Action.WAIT, passed + "no steps to advance through", figures, passed=verdict is not None)
+        return Decision(Action.WAIT, prefix + "no steps to advance through", figures, passed=verdict is not None)
     held_ms = None if canary.since_ms is None else now_ms - canary.since_ms
     figures.update(percent=canary.percent, hold=canary.hold, held_s=None if held_ms is None else held_ms / 1000)
     if held_ms is None or held_ms < canary.hold * 1000:
-        return Decision(Action.WAIT, passed + f"holding {canary.percent:g}% for {canary.hold} s", figures)
+        return Decision(Action.WAIT, prefix + f"holding {canary.percent:g}% for {canary.hold} s", figures)
     following = next_step(canary)
     if following is None:
         why = f"held {canary.percent:g}% for {canary.hold} s, the last step: promoting {canary.version} to stable"
-        return Decision(Action.PROMOTE, passed + why, figures)
+        return Decision(Action.PROMOTE, prefix + why, figures)
     figures["next"] = following
     why = f"held {canary.percent:g}% for {canary.hold} s: advancing to {following:g}%"
-    return Decision(Action.ADVANCE, passed + why, figures, percent=following)
+    return Decision(Action.ADVANCE, prefix + why, figures, percent=following)
 
 
 def next_step(canary: Canary) -> float | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 from typing import Any
 
 from packaging.version import Version
@@ -11,7 +10,7 @@ from packaging.version import Version
 from admin.requests import fields_of, problem, version_text
 from bot_versions.errors import Invalid
 from bot_versions.model import Status
-from bot_versions.problems import short
+from bot_versions.problems import is_number, short
 from bot_versions.state import BotState, Canary, Guard, Rollout
 from middleware.routing import BUCKETS
 
@@ -105,9 +104,9 @@ def _guard(value: Any, problems: Problems) -> Guard | None:
 
 def _rate(guard: dict[str, Any], key: str, default: float, problems: Problems) -> float:
     value = guard.get(key, default)
-    if not _is_number(value) or not 0 <= value <= 1:
+    if not is_number(value) or not 0 <= value <= 1:
         problems.append(
-            problem(f"canary.guard.{key}", f"must be a number from 0 to 1 (0.02 is 2 points), not {value!r}")
+            problem(f"canary.guard.{key}", f"must be a number from 0 to 1 (0.02 is 2 points), not {short(value)}")
         )
         return default
     return float(value)
@@ -116,9 +115,9 @@ def _rate(guard: dict[str, Any], key: str, default: float, problems: Problems) -
 def _whole(guard: dict[str, Any], key: str, default: int, bounds: tuple[int, int | None], problems: Problems) -> int:
     value = guard.get(key, default)
     low, high = bounds
-    if not _is_number(value) or value != int(value) or value < low or (high is not None and value > high):
+    if not is_number(value) or value != int(value) or value < low or (high is not None and value > high):
         allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        problems.append(problem(f"canary.guard.{key}", f"must be a whole number {allowed}, not {value!r}"))
+        problems.append(problem(f"canary.guard.{key}", f"must be a whole number {allowed}, not {short(value)}"))
         return default
     return int(value)
 
@@ -145,20 +144,13 @@ def _hold(value: Any, steps: tuple[float, ...] | None, problems: Problems) -> in
     """Seconds at each step: only with steps, where it defaults to DEFAULT_HOLD_S."""
     if value is None:
         return DEFAULT_HOLD_S if steps is not None else None
-    if not _is_number(value) or value != int(value) or value < 1:
-        problems.append(problem("canary.hold", f"must be a whole number of seconds, at least 1, not {value!r}"))
+    if not is_number(value) or value != int(value) or value < 1:
+        problems.append(problem("canary.hold", f"must be a whole number of seconds, at least 1, not {short(value)}"))
         return None
     if steps is None:
         problems.append(problem("canary.hold", "is the time spent at each step: give steps too, or leave hold out"))
         return None
     return int(value)
-
-
-def _is_number(value: Any) -> bool:
-    # math.isfinite only for floats: given an int it makes a float of it, which overflows past 1e308
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _published(value: Any, path: str, state: BotState, problems: Problems) -> str | None:
@@ -179,7 +171,7 @@ def _published(value: Any, path: str, state: BotState, problems: Problems) -> st
 
 
 def _percent(value: Any, path: str, problems: Problems) -> float | None:
-    if not _is_number(value):
+    if not is_number(value):
         problems.append(problem(path, "is required: a number from 0 to 100 (decimals allowed, e.g. 0.5)"))
         return None
     if not 0 <= value <= 100:

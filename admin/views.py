@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from packaging.version import Version
@@ -11,7 +10,7 @@ from packaging.version import Version
 from bot_versions.model import Status
 from bot_versions.registry import AuditEntry
 from bot_versions.resumes import resumes
-from bot_versions.state import BotState, VersionMeta
+from bot_versions.state import BotState, VersionMeta, iso_ms
 from middleware.routing import canary_target, route, stable_target
 from middleware.session_admin import ConversationLog, SessionPlace, UserSession
 from middleware.store import TranscriptEntry
@@ -19,9 +18,7 @@ from middleware.store import TranscriptEntry
 JSON = dict[str, Any]
 
 
-def iso(ms: int) -> str:
-    """Milliseconds since the epoch as ISO 8601 UTC, e.g. 2025-05-01T12:00:00.000Z."""
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+iso = iso_ms  # e.g. 2025-05-01T12:00:00.000Z, the one way the admin API writes times
 
 
 def version_view(version: str, meta: VersionMeta, active: int) -> JSON:

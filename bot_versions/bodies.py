@@ -1,20 +1,25 @@
-"""Reading an HTTP answer whole, up to a size limit: for `call` steps and for upstream bots alike."""
+"""Reading an HTTP answer whole, up to a size limit: for `call` steps (httpx) and for upstream bots (aiohttp)."""
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import AsyncIterable
 
 
-async def read_capped(response: httpx.Response, max_bytes: int) -> bytes | None:
-    """The body of a streamed response, or None as soon as it is known to pass `max_bytes` (declared or read)."""
-    declared = response.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+async def read_capped(chunks: AsyncIterable[bytes], declared: int | None, max_bytes: int) -> bytes | None:
+    """The whole body from its `chunks`, or None as soon as it is known to pass `max_bytes`: declared (the
+    Content-Length, when there is one) or read so far."""
+    if declared is not None and declared > max_bytes:
         return None
-    chunks: list[bytes] = []
+    parts: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in chunks:
         size += len(chunk)
         if size > max_bytes:
             return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def declared_length(value: str | None) -> int | None:
+    """A Content-Length header's value as a number, when it is one."""
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None

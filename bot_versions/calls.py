@@ -10,18 +10,16 @@ the host, never the path or query, which may carry keys.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Collection
 from typing import Any, Protocol
 
 import httpx
 
 from bot_versions import safe_json
-from bot_versions.bodies import read_capped
+from bot_versions.bodies import declared_length, read_capped
 from bot_versions.hosts import AllowList, NotAllowed
 
 MAX_RESPONSE_BYTES = 64 * 1024
-SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class CallFailed(Exception):
@@ -83,7 +81,8 @@ class HttpCaller:
         return httpx.URL(url)
 
     async def _read(self, response: httpx.Response, where: str) -> bytes:
-        body = await read_capped(response, self._max_bytes)
+        declared = declared_length(response.headers.get("content-length"))
+        body = await read_capped(response.aiter_bytes(), declared, self._max_bytes)
         if body is None:
             raise CallFailed(f"{where} answered more than {self._max_bytes} bytes")
         return body
@@ -103,4 +102,4 @@ def _decode(response: httpx.Response, body: bytes, where: str) -> Any:
     except LookupError:
         text = body.decode("utf-8", errors="replace")
     # a charset such as utf-7 or unicode_escape can spell a lone surrogate; no store or log can carry one
-    return SURROGATE.sub("\ufffd", text)
+    return safe_json.SURROGATE.sub("\ufffd", text)

@@ -20,7 +20,6 @@ JSON is read by `safe_json`, the parser every body goes through.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import yaml
@@ -38,7 +37,6 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_INT = 10**safe_json.MAX_INT_DIGITS  # integers must be smaller (in size) than this, as in JSON
 # Any integer under MAX_INT fits in this many characters in every base YAML allows (binary is the longest).
 MAX_INT_TEXT = 4 * safe_json.MAX_INT_DIGITS
-SURROGATE = re.compile(r"[\ud800-\udfff]")
 NOT_FINITE = "numbers must be finite: NaN, infinities and overflowing numbers are not accepted"
 TOO_LONG_INT = f"integers may have at most {safe_json.MAX_INT_DIGITS} digits"
 
@@ -155,7 +153,7 @@ def _check_plain_data(document: Any) -> None:
             items = [*value, *value.values()] if isinstance(value, dict) else value
             stack.extend((item, depth + 1) for item in items)
         elif isinstance(value, str):
-            if SURROGATE.search(value):
+            if safe_json.SURROGATE.search(value):
                 raise BadRequest(safe_json.LONE_SURROGATE)
         elif isinstance(value, float) and not math.isfinite(value):
             raise BadRequest(NOT_FINITE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 PREFIX = "bg"
 
 BOTS = f"{PREFIX}:bots"
+GUARD_LEASE = f"{PREFIX}:guard:lease"  # the rollout guard's lease: the holder's token, with a PX expiry
 
 
 def _tag(bot: str) -> str:

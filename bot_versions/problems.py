@@ -105,7 +105,10 @@ class Report:
 
 def is_number(value: Any) -> bool:
     """A finite int or float, and not a boolean (which Python counts as an int)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # math.isfinite only for floats: given an int it makes a float of it, which overflows past 1e308
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def kind_of(value: Any) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
@@ -68,6 +69,13 @@ def dumps(value: Any) -> bytes:
         return orjson.dumps(value)
     except orjson.JSONEncodeError:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def ascii_dumps(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """Compact JSON in ASCII, every other character escaped: what every client reads, and what no text can fail to
+    encode (a lone surrogate becomes its escape). For what leaves the gateway where that matters: error bodies and
+    Bot Framework activities."""
+    return json.dumps(value, ensure_ascii=True, allow_nan=False, default=default, separators=(",", ":")).encode("ascii")
 
 
 def loads_own(data: bytes | str) -> Any:

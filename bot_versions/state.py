@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+from packaging.version import Version
 
 from bot_versions.model import InFlight, Status
 
@@ -186,11 +189,29 @@ class Rollout:
         return Rollout(stable=wanted.stable, canary=canary, last_guard=self.last_guard)
 
 
+def newest_release(versions: Mapping[str, VersionMeta]) -> str | None:
+    """The highest published version that is not a pre-release: the default stable."""
+    releases = [
+        Version(v) for v, meta in versions.items() if meta.status is Status.PUBLISHED and not Version(v).is_prerelease
+    ]
+    return str(max(releases)) if releases else None
+
+
 @dataclass(frozen=True, slots=True)
 class BotState:
-    """Everything routing needs about one bot, read in one go."""
+    """Everything routing needs about one bot, read in one go.
+
+    `newest` and `any_resumes` follow from the versions; they are worked out once, when the state is read, because
+    one state serves every turn of the bot until the next read, and parsing versions was a visible share of a turn.
+    """
 
     bot: str
     versions: dict[str, VersionMeta] = field(default_factory=dict)
     rollout: Rollout = field(default_factory=Rollout)
     pins: dict[str, str] = field(default_factory=dict)
+    newest: str | None = field(init=False, repr=False, compare=False)  # newest_release(versions)
+    any_resumes: bool = field(init=False, repr=False, compare=False)  # some version resumes another
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "newest", newest_release(self.versions))
+        object.__setattr__(self, "any_resumes", any(meta.resumes for meta in self.versions.values()))

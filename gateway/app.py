@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -126,7 +125,7 @@ def create_app(
         configure(settings.log_format, user_references(settings.log_user, settings.log_user_key, settings.admin_tokens))
     tokens, generated_token = configured_or_generated(settings.admin_tokens)
     notes = announce or announcer(settings.log_format)
-    show_secret = announce or (lambda line: print(line, file=sys.stderr))  # a token is never logged
+    show_secret = announce or announcer("console")  # a token is never logged: always printed, to stderr
     shutdown = ShutdownSignal()
 
     @asynccontextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +11,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from bot_versions import errors
+from bot_versions.safe_json import ascii_dumps
 
 log = structlog.get_logger("botgate.http")
 
@@ -48,14 +48,10 @@ class ErrorResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         try:
-            return _ascii_json(content)
+            return ascii_dumps(content, default=str)
         except (ValueError, RecursionError):
             error = content["error"]
-            return _ascii_json({"error": {"code": error["code"], "message": error["message"], "details": None}})
-
-
-def _ascii_json(content: Any) -> bytes:
-    return json.dumps(content, ensure_ascii=True, allow_nan=False, default=str, separators=(",", ":")).encode("ascii")
+            return ascii_dumps({"error": {"code": error["code"], "message": error["message"], "details": None}})
 
 
 def error_response(

@@ -5,16 +5,14 @@ fetched from elsewhere)."""
 from __future__ import annotations
 
 import html
-from functools import cache
-from importlib import resources
-from string import Template
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot_versions.url_segments import path_segment
+from gateway.pages import template
 from gateway.services import services
 from middleware.routing import stable_target
 from middleware.store import store_errors
@@ -22,17 +20,12 @@ from middleware.store import store_errors
 MAX_LISTED = 100  # an index page, not a catalogue: the admin API lists every bot
 
 
-@cache
-def _page(name: str) -> str:
-    return (resources.files("gateway") / "web" / name).read_text(encoding="utf-8")
-
-
 def bots_html(bots: list[tuple[str, str]], more: int) -> str:
     """The bots as a list of links to their web chat, each with the version new conversations start on."""
     if not bots:
         return "<p>No bot is published yet: store and publish one with <code>botgate publish FILE</code>.</p>"
     items = [
-        f'<li><a href="chat/{quote(bot, safe="")}">{html.escape(bot)}</a> '
+        f'<li><a href="chat/{path_segment(bot)}">{html.escape(bot)}</a> '
         f'<span class="version">{html.escape(version)}</span></li>'
         for bot, version in bots
     ]
@@ -52,13 +45,13 @@ async def index_page(request: Request) -> Response:
             stable = stable_target(state) if state is not None else None
             if stable is not None:
                 listed.append((bot, stable))
-    body = Template(_page("index.html")).substitute(bots=bots_html(listed, max(0, len(names) - MAX_LISTED)))
+    body = template("index.html").substitute(bots=bots_html(listed, max(0, len(names) - MAX_LISTED)))
     return HTMLResponse(body)
 
 
 async def docs_page(request: Request) -> Response:
     """The API reference for people: Swagger UI over /openapi.json."""
-    return HTMLResponse(_page("docs.html"))
+    return HTMLResponse(template("docs.html").template)
 
 
 routes: list[BaseRoute] = [

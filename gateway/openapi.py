@@ -8,8 +8,6 @@ the routes an app actually mounts, so the document never lists a route that is n
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from gateway import openapi_admin, openapi_chat, openapi_parts
 from gateway.openapi_parts import JSON
+from gateway.version import installed_version
 
 DOCUMENTED: JSON = {
     **openapi_chat.PATHS,
@@ -39,13 +38,6 @@ def undocumented(routes: Sequence[BaseRoute]) -> list[str]:
     return [path for path in dict.fromkeys(mounted_paths(routes)) if path not in DOCUMENTED]
 
 
-def _version() -> str:
-    try:
-        return package_version("botgate")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0.0.0"
-
-
 def openapi_document(routes: Sequence[BaseRoute]) -> JSON:
     """The document of the mounted routes that are described, in mounting order."""
     paths = {path: DOCUMENTED[path] for path in dict.fromkeys(mounted_paths(routes)) if path in DOCUMENTED}
@@ -53,7 +45,7 @@ def openapi_document(routes: Sequence[BaseRoute]) -> JSON:
         "openapi": "3.1.0",
         "info": {
             "title": "botgate",
-            "version": _version(),
+            "version": installed_version(),
             "description": "Chat channels and the admin API of botgate; docs/api.md explains each route.",
         },
         "paths": paths,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway import openapi_rollout
-from gateway.openapi_parts import BOT, JSON, errors, json_body, nullable, path_param, ref
+from gateway.openapi_parts import BOT, JSON, TIME, VERSION_STRING, errors, json_body, nullable, path_param, ref
 from gateway.openapi_rollout import with_etag
 
 PREFIX = "/admin/v1"
@@ -11,8 +11,6 @@ SECURITY: list[JSON] = [{"bearer": []}]
 VERSION = path_param("version", "A version string (PEP 440).", "2.0.0")
 USER = path_param("user", "The user's id as the channels know it.", "alice", {"type": "string", "minLength": 1})
 STRING = {"type": "string"}
-VERSION_STRING = {"type": "string", "examples": ["2.1.0"]}
-TIME = {"type": "string", "format": "date-time"}
 
 SCHEMAS: JSON = {
     **openapi_rollout.SCHEMAS,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 JSON = dict[str, Any]
+VERSION_STRING = {"type": "string", "examples": ["2.1.0"]}
+TIME = {"type": "string", "format": "date-time"}
 
 ERROR_REASONS = {
     400: "The body could not be read (not JSON, not YAML, not UTF-8).",

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.openapi_parts import JSON, json_body, nullable, ref
+from gateway.openapi_parts import JSON, TIME, VERSION_STRING, json_body, nullable, ref
 
-VERSION_STRING = {"type": "string", "examples": ["2.1.0"]}
-TIME = {"type": "string", "format": "date-time"}
 ETAG = {
     "ETag": {
         "required": True,

@@ -8,6 +8,7 @@ import re
 import unicodedata
 
 from bot_versions.errors import Invalid
+from bot_versions.safe_json import SURROGATE
 from middleware.context import TurnContext
 from middleware.pipeline import Next
 
@@ -15,8 +16,6 @@ MAX_ID = 256
 MAX_TEXT = 4096
 # Control characters other than tab and newline never mean anything to a bot and break logs and templates.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# JSON can spell a lone surrogate (`"\ud800"`); it is no character, and Redis, logs and UTF-8 cannot carry it.
-SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def normalise_text(text: str) -> str:
@@ -33,6 +32,7 @@ def check_lengths(user: str, text: str, space: str | None, message_id: str | Non
     if len(text) > MAX_TEXT:
         problems.append({"path": "text", "message": f"must be at most {MAX_TEXT} characters, got {len(text)}"})
     for name, value in (("user", user), ("text", text), ("space", space), ("id", message_id)):
+        # JSON can spell a lone surrogate (`"\ud800"`); it is no character, and Redis, logs and UTF-8 cannot carry it
         if value is not None and SURROGATE.search(value):
             problems.append(
                 {"path": name, "message": "must be Unicode text, without lone surrogates (\\ud800-\\udfff)"}

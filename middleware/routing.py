@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -11,11 +10,10 @@ from packaging.version import Version
 
 from bot_versions.model import Status
 from bot_versions.resumes import resumes
-from bot_versions.state import BotState, Canary, VersionMeta
+from bot_versions.state import BotState, Canary
+from bot_versions.state import newest_release as newest_release  # routing's rule, worked out with the state
 
 BUCKETS = 10_000
-MAX_NEWEST = 256  # bots' version mappings whose newest release is remembered (keyed by identity, checked)
-_NEWEST: dict[int, tuple[Mapping[str, VersionMeta], str | None]] = {}
 
 
 class RouteReason(StrEnum):
@@ -39,21 +37,6 @@ def bucket(bot: str, user: str, salt: str = "") -> int:
 def in_canary(user_bucket: int, percent: float) -> bool:
     """Raising the percent only ever adds buckets, so canary users stay in as it grows."""
     return user_bucket < round(percent * BUCKETS / 100)
-
-
-def newest_release(versions: Mapping[str, VersionMeta]) -> str | None:
-    """The highest published version that is not a pre-release: the default stable."""
-    known = _NEWEST.get(id(versions))
-    if known is not None and known[0] is versions:
-        return known[1]  # the same mapping (one catalog read serves many turns): parsed once, not on every turn
-    releases = [
-        Version(v) for v, meta in versions.items() if meta.status is Status.PUBLISHED and not Version(v).is_prerelease
-    ]
-    newest = str(max(releases)) if releases else None
-    if len(_NEWEST) >= MAX_NEWEST:
-        _NEWEST.pop(next(iter(_NEWEST)))
-    _NEWEST[id(versions)] = (versions, newest)
-    return newest
 
 
 def _published(state: BotState, version: str | None) -> bool:
@@ -80,7 +63,7 @@ def stable_target(state: BotState) -> str | None:
     stable = state.rollout.stable
     if stable is not None and _published(state, stable):
         return stable
-    return newest_release(state.versions)
+    return state.newest
 
 
 def canary_target(state: BotState) -> Canary | None:
@@ -93,7 +76,7 @@ def resumer(state: BotState, pinned: str, user: str, declined: str = "") -> str 
     """The version a conversation pinned to `pinned` moves to now, if any: the one routing picks for this user
     (pin, canary, stable), when it is newer, declares it `resumes` the pinned version, and has not declined this
     conversation already."""
-    if not any(meta.resumes for meta in state.versions.values()):
+    if not state.any_resumes:
         return None  # the common case: no version of this bot resumes anything, so nothing to route
     target = route(state, user)
     if target is None or target.version in (pinned, declined):

@@ -80,6 +80,8 @@ class TurnRunner:
             raise
         finally:
             seconds = time.perf_counter() - started
+            if ctx is not None and ctx.stored_response is not None:
+                outcome = "duplicate"  # answered from the stored answer: no turn ran
             self._log(activity, ctx, outcome, reason, tries, seconds)
             if ctx is not None:
                 self._count(ctx, outcome, reason, seconds)
@@ -87,8 +89,6 @@ class TurnRunner:
     def _count(self, ctx: TurnContext, outcome: str, reason: str | None, seconds: float) -> None:
         """Feed the turn to its versions' health (Redis, batched) and to /metrics; bots not bound count nowhere."""
         a, session = ctx.activity, ctx.session
-        if ctx.stored_response is not None:
-            outcome = "duplicate"
         failed = outcome in ("bot_error", "error")
         events = turn_events(ctx, failed)
         if session is not None:
@@ -100,7 +100,8 @@ class TurnRunner:
             labelled(metrics.BOT_ERRORS, a.bot, ctx.resumer, ctx.migration_failure.reason).inc()
         counts: dict[str, int] = {}
         for version, event in events:
-            counts[f"{version}|{event}"] = counts.get(f"{version}|{event}", 0) + 1
+            key = f"{version}|{event}"
+            counts[key] = counts.get(key, 0) + 1
             if event in CONVERSATION_EVENTS:
                 labelled(metrics.CONVERSATIONS, a.bot, version, event).inc()
             elif event == "turns":
@@ -118,7 +119,7 @@ class TurnRunner:
             "version": session.version if session else None,
             "conversation": session.conversation if session else None,
             "decision": ctx.decision.value if ctx and ctx.decision else None,
-            "outcome": "duplicate" if ctx and ctx.stored_response is not None else outcome,
+            "outcome": outcome,
             "saved": bool(ctx and ctx.saved),
             "tries": tries,
             "replies": len(ctx.replies) if ctx else 0,

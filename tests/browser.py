@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Request, async_playwright
 
+from tests.redis_servers import stop_process
+
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying Google's hosts, which this machine refuses.
 CHROMIUM_ARGS = [
@@ -47,12 +49,7 @@ class ChromiumProcess:
     log_path: Path
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, timeout=10)
 
 
 def start_chromium(workdir: Path) -> ChromiumProcess:

@@ -20,6 +20,19 @@ def free_port() -> int:
         return port
 
 
+def stop_process(popen: subprocess.Popen[bytes], timeout: float = 10, *, kill: bool = False) -> None:
+    """Terminate `popen` (SIGKILL with `kill`) and reap it; kill it if it is still running after `timeout` s."""
+    if kill:
+        popen.kill()
+    else:
+        popen.terminate()
+    try:
+        popen.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        popen.kill()
+        popen.wait()
+
+
 @dataclass
 class RedisServer:
     """One redis-server on 127.0.0.1 and a free port, with its data in `workdir`."""
@@ -83,15 +96,7 @@ class RedisServer:
     def stop(self, kill: bool = False) -> None:
         if self.process is None:
             return
-        if kill:
-            self.process.kill()
-        else:
-            self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, kill=kill)
         self.process = None
 
 

@@ -20,6 +20,7 @@ from gateway.app import create_app
 from gateway.services import Services
 from gateway.settings import Settings
 from middleware.pipeline import Middleware
+from middleware.routing import bucket
 from tests.clock import ManualClock
 
 
@@ -92,6 +93,11 @@ class Chat:
     async def says(self, text: str) -> list[str]:
         """Send `text` and return the texts of the replies."""
         return [reply["text"] for reply in (await self.send(text))["replies"]]
+
+
+def user_in_bucket(low: int, high: int, not_: tuple[str, ...] = ()) -> str:
+    """A greeter user whose canary bucket is in [low, high), other than the users in `not_`."""
+    return next(u for u in (f"user-{i}" for i in range(10_000)) if low <= bucket("greeter", u) < high and u not in not_)
 
 
 HEALTH_KEYS = (b"bg:h:", b"bg:k:")  # per-minute health and its write ids: what a refused or failed turn does change

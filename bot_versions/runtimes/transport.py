@@ -15,6 +15,8 @@ from typing import Protocol
 import aiohttp
 import yarl
 
+from bot_versions.bodies import read_capped
+
 POOL_CONNECTIONS = 512  # across all bots; a version's own bound (max_in_flight) is usually what binds first
 CHUNK = 64 * 1024
 
@@ -66,7 +68,7 @@ class AiohttpTransport:
     async def post(self, url: str, body: bytes, headers: Mapping[str, str], max_bytes: int) -> Raw:
         try:
             async with self._open().post(url, data=body, headers=headers, allow_redirects=False) as response:
-                data = await _read(response, max_bytes)
+                data = await read_capped(response.content.iter_chunked(CHUNK), response.content_length, max_bytes)
                 return Raw(response.status, response.content_type.lower(), data)
         except aiohttp.ClientConnectorError:
             raise Refused() from None
@@ -93,17 +95,3 @@ class AiohttpTransport:
                 headers={"Accept-Encoding": "identity"},
             )
         return self._session
-
-
-async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes | None:
-    """The whole body, or None as soon as it is known to pass `max_bytes` (declared, or read so far)."""
-    if response.content_length is not None and response.content_length > max_bytes:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(CHUNK):
-        size += len(chunk)
-        if size > max_bytes:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -16,8 +16,7 @@ import hashlib
 import hmac
 import ipaddress
 import weakref
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,16 +171,18 @@ class Gate:
         self.who = who
         self.in_flight = 0
 
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold one of the version's slots for the block, or raise Unavailable when all are taken."""
+    def slot(self) -> Gate:
+        """`with gate.slot():` holds one of the version's slots for the block, or raises Unavailable when all are
+        taken. The gate is its own context manager (a counter needs no more): no generator per upstream turn."""
+        return self
+
+    def __enter__(self) -> None:
         if self.in_flight >= self.limit:
             raise Unavailable(f"{self.who} is busy with {self.limit} turns already; retry shortly", retry_after=1)
         self.in_flight += 1
-        try:
-            yield
-        finally:
-            self.in_flight -= 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.in_flight -= 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ from starlette.routing import Route
 
 from bot_versions.errors import Invalid
 from bot_versions.runtime import Activity
+from bot_versions.safe_json import ascii_dumps
 from gateway.channels.body import parse_json, read_body
 from gateway.channels.botframework_auth import OPENID_URL, ChannelAuth, SigningKeys
 from gateway.channels.botframework_connector import (
     Connector,
     ServiceUrl,
-    activity_json,
     parse_service_url,
     token_url_for,
 )
@@ -131,7 +131,7 @@ def reply_envelope(bot: str, inbound: dict[str, Any]) -> dict[str, Any]:
     if inbound.get("channelId"):
         out["channelId"] = inbound["channelId"]
     try:
-        activity_json(out)
+        ascii_dumps(out)
     except (ValueError, TypeError, RecursionError):
         problem = {"path": "", "message": "recipient, from, conversation and channelId must be plain JSON data"}
         raise Invalid("the activity cannot be answered", details=[problem]) from None
@@ -166,7 +166,7 @@ async def post_activity(request: Request) -> Response:
     response = await answer_people(gw.runner, activity_of(bot, data, gw.clock()))
     replies = [reply_activity(envelope, reply) for reply in response["replies"]]
     if service is None:
-        body = activity_json({"activities": replies})  # ASCII with escapes: cannot fail, whatever the texts hold
+        body = ascii_dumps({"activities": replies})  # ASCII with escapes: cannot fail, whatever the texts hold
         return Response(body, media_type="application/json", headers=version_header(response))
     await bf.connector.reply(service, data["conversation"]["id"], data["id"], replies)
     return Response(status_code=200, headers=version_header(response))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import re
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ import httpx
 
 from bot_versions import safe_json
 from bot_versions.errors import Unavailable
+from bot_versions.safe_json import ascii_dumps
 from bot_versions.url_segments import path_segment
 
 TOKEN_URL = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
@@ -105,11 +105,6 @@ def reply_url(service: ServiceUrl, conversation: str, activity: str) -> str:
     return f"{service.base}/v3/conversations/{path_segment(conversation)}/activities/{path_segment(activity)}"
 
 
-def activity_json(value: Any) -> bytes:
-    """Activities as JSON: ASCII with escapes, which every client reads and which no text can fail to encode."""
-    return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
-
-
 class Connector:
     """Sends replies; `credentials` (app id, password) buy a client-credentials token, cached until near expiry."""
 
@@ -136,7 +131,7 @@ class Connector:
             async with httpx.AsyncClient(timeout=TIMEOUT_S, transport=self.transport) as http:
                 headers = {**await self._headers(http), "Content-Type": "application/json"}
                 for reply in replies:
-                    (await http.post(url, content=activity_json(reply), headers=headers)).raise_for_status()
+                    (await http.post(url, content=ascii_dumps(reply), headers=headers)).raise_for_status()
         except httpx.HTTPError as exc:
             raise Unavailable(f"could not deliver the replies to {service.base}: {exc}") from None
 

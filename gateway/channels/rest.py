@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect
@@ -86,17 +85,17 @@ class MessagesFirst:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.endpoint = PostMessage()
+        self.endpoint = ROUTE.endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
-            match = MESSAGES.fullmatch(scope["path"])
+            match = ROUTE.path_regex.match(scope["path"])
             if match is not None:
-                scope["path_params"] = {"bot": match[1]}
+                scope["path_params"] = match.groupdict()
                 await self.endpoint(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-MESSAGES = re.compile(r"/v1/bots/([^/]+)/messages")
-routes = [Route("/v1/bots/{bot}/messages", PostMessage(), methods=["POST"])]
+ROUTE = Route("/v1/bots/{bot}/messages", PostMessage(), methods=["POST"])
+routes = [ROUTE]

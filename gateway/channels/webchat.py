@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from functools import cache
-from importlib import resources
-from string import Template
 from typing import Any
 
 import structlog
@@ -21,6 +18,7 @@ from bot_versions.runtime import Activity
 from gateway.channels.body import MAX_BODY, parse_json
 from gateway.channels.fields import object_or_422, raise_problems, string_problems
 from gateway.channels.people import answer_people
+from gateway.pages import template
 from gateway.services import Services, services
 
 log = structlog.get_logger("botgate.webchat")
@@ -31,12 +29,6 @@ FRAME_FIELDS = {"text": True, "id": False}
 CLOSE_NO_USER = 1008  # policy violation: the URL carries no ?user=
 CLOSE_TRY_AGAIN = 1013  # the store is down; the page reconnects with backoff
 CLOSE_UNKNOWN_BOT = 4404
-
-
-@cache
-def template(name: str) -> Template:
-    """A page shipped in `gateway/web/`, read once."""
-    return Template((resources.files("gateway") / "web" / name).read_text(encoding="utf-8"))
 
 
 def page(name: str, bot: str) -> str:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 
 from gateway.cli import bots, rollout, serve, users, versions
 from gateway.cli.common import HelpFormatter, registrar
+from gateway.version import installed_version
 
 DESCRIPTION = (
     "botgate: a gateway for versioned chat bots. `botgate serve` runs it; the other commands drive a running "
@@ -20,14 +19,6 @@ DESCRIPTION = (
     "default BOTGATE_TOKEN). `botgate COMMAND --help` describes each. Exit status: 0 done, 1 the gateway refused, "
     "2 the command could not be sent or the gateway could not start."
 )
-
-
-def installed_version() -> str:
-    """The installed botgate's version (0.0.0 from a source tree that was never installed)."""
-    try:
-        return package_version("botgate")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 def parser() -> argparse.ArgumentParser:

@@ -16,12 +16,14 @@ TOKEN_HINT = (
 
 
 class CliError(Exception):
-    """A command failed; `message` says why and what to do, `exit_code` is what the process exits with."""
+    """A command failed; `message` says why and what to do, `exit_code` is what the process exits with, and
+    `status` the gateway's HTTP status when it refused the request."""
 
-    def __init__(self, message: str, exit_code: int = API_ERROR) -> None:
+    def __init__(self, message: str, exit_code: int = API_ERROR, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+        self.status = status
 
 
 class GatewayClient:
@@ -54,7 +56,7 @@ class GatewayClient:
                 USAGE_ERROR,
             ) from None
         if response.is_error:
-            raise CliError(describe_error(response))
+            raise CliError(describe_error(response), status=response.status_code)
         return response
 
 

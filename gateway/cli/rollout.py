@@ -131,11 +131,9 @@ def rollout(client: GatewayClient, args: argparse.Namespace) -> int:
 def _put(client: GatewayClient, path: str, current: JSON, tag: str, args: argparse.Namespace) -> JSON:
     """PUT the change with If-Match; on 412 apply it once more to the rollout as it is now."""
     body = rollout_change(current, args)  # usage errors stop the command before anything is sent
-    try:
-        return dict(client.admin("PUT", path, json=body, headers={"If-Match": tag}).json())
-    except CliError as exc:
-        if not exc.message.startswith("412"):
-            raise
+    changed = _put_if_match(client, path, body, tag)
+    if changed is not None:
+        return changed
     read = client.admin("GET", path)
     now = read.json()
     meanwhile = rollout_change_text(current, now)
@@ -146,16 +144,24 @@ def _put(client: GatewayClient, path: str, current: JSON, tag: str, args: argpar
             f"the rollout changed meanwhile ({meanwhile}); your change no longer applies: {exc.message}"
         ) from None
     print(f"botgate: the rollout changed meanwhile ({meanwhile}); applied your change to the new one", file=sys.stderr)
-    try:
-        return dict(client.admin("PUT", path, json=body, headers={"If-Match": read.headers["ETag"]}).json())
-    except CliError as exc:
-        if not exc.message.startswith("412"):
-            raise
+    changed = _put_if_match(client, path, body, read.headers["ETag"])
+    if changed is not None:
+        return changed
     raise CliError(
         "the rollout changed again meanwhile; nothing was changed: run the command again to apply your change to "
         "the rollout as it is then",
         API_ERROR,
     )
+
+
+def _put_if_match(client: GatewayClient, path: str, body: JSON, tag: str) -> JSON | None:
+    """The rollout after PUTting `body` if it is still the one tagged `tag`; None when it changed (412)."""
+    try:
+        return dict(client.admin("PUT", path, json=body, headers={"If-Match": tag}).json())
+    except CliError as exc:
+        if exc.status != 412:
+            raise
+    return None
 
 
 def canary_text(canary: JSON | None) -> str:

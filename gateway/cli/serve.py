@@ -25,7 +25,7 @@ from bot_versions.errors import BotgateError
 from bot_versions.examples import examples_dir, lookup
 from bot_versions.loader import load_directory
 from gateway.cli.common import HelpFormatter
-from gateway.logs import announcer, configure, present, user_references
+from gateway.logs import announcer, configure, present
 from gateway.metrics import MULTIPROCESS_DIR
 from gateway.settings import Settings, SettingsError
 
@@ -56,14 +56,14 @@ def serve(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"botgate: {problem}", file=sys.stderr)
         return 2
-    token_list = settings.admin_tokens
     if not tokens:
         token = generate_token()
         # Every worker builds its app from the environment, so they all accept this one token.
         os.environ["BOTGATE_ADMIN_TOKENS"] = token
-        token_list = (token,)
         print(token_notice(token), file=sys.stderr)
-    configure(settings.log_format, user_references(settings.log_user, settings.log_user_key, token_list))
+    # For this process's own events (the banner, signals); each app configures the turn's logging, user references
+    # included, as uvicorn builds it.
+    configure(settings.log_format)
     # Where activity bots reach this gateway's connector when BOTGATE_PUBLIC_URL is not set (workers read it too).
     reachable = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     reachable = f"[{reachable}]" if ":" in reachable else reachable

@@ -65,10 +65,7 @@ def publish(client: GatewayClient, args: argparse.Namespace) -> int:
     if args.draft:
         print(output.draft_line(bot, view, created))
         return 0
-    after = client.admin("POST", path + "/publish").json()
-    bot_view = client.admin("GET", f"/bots/{path_segment(bot)}").json()
-    print(output.published_line(bot_view, after["version"], "stored" if created else view["status"]))
-    return 0
+    return _publish(client, bot, path, "stored" if created else view["status"])
 
 
 def _publish_stored(client: GatewayClient, bot: str, version: str, dry_run: bool, draft: bool) -> int:
@@ -78,10 +75,14 @@ def _publish_stored(client: GatewayClient, bot: str, version: str, dry_run: bool
     if dry_run:
         return _dry_run(client, bot, version)
     path = f"/bots/{path_segment(bot)}/versions/{path_segment(version)}"
-    before = client.admin("GET", path).json()
+    return _publish(client, bot, path, client.admin("GET", path).json()["status"])
+
+
+def _publish(client: GatewayClient, bot: str, path: str, before: str) -> int:
+    """Publish the version at `path` and say in one line what that did (`before`: its status until now)."""
     after = client.admin("POST", path + "/publish").json()
     bot_view = client.admin("GET", f"/bots/{path_segment(bot)}").json()
-    print(output.published_line(bot_view, after["version"], before["status"]))
+    print(output.published_line(bot_view, after["version"], before))
     return 0
 
 
@@ -95,7 +96,7 @@ def _dry_run(client: GatewayClient, bot: str, version: str, file: tuple[str, str
     try:
         stored = client.admin("GET", path).json()
     except CliError as exc:
-        if not exc.message.startswith("404"):
+        if exc.status != 404:
             raise
         raise CliError(
             f"{bot} {version} is not stored yet: store it with --draft first; --dry-run then shows what publishing "

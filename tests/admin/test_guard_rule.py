@@ -10,6 +10,7 @@ import pytest
 from admin.guard_rule import Z_CRITICAL, Action, Comparison, Decision, applied, decide, judge, next_step
 from bot_versions.state import Canary, Guard, GuardAction, Rollout
 from middleware.health import VersionHealth
+from tests.admin.draws import binomial
 
 GUARD = Guard(max_error_rate_increase=0.02, max_completion_drop=0.05, min_conversations=100, window=900)
 NOW = 1_700_000_000_000
@@ -225,20 +226,6 @@ def test_waiting_changes_nothing() -> None:
 # denominators n_c, n_s, z is about (d - m) / se with d ~ N(0, se^2), so a false rollback has probability about
 # 1 - Phi(1.645 + m / se) <= 1 - Phi(1.645 + 2m / sqrt(1/n_c + 1/n_s)) (se is largest at p = 1/2); the guard runs two
 # tests, so at most the sum (docs/guard.md). At the defaults and 100 in each denominator: 2.7% + 0.9% = 3.6%.
-
-
-def binomial(rng: random.Random, n: int, p: float) -> int:
-    """A Binomial(n, p) draw by geometric jumps between successes: about n * min(p, 1 - p) steps."""
-    if p > 0.5:
-        return n - binomial(rng, n, 1 - p)
-    if p <= 0:
-        return 0
-    log_q, count, at = math.log(1 - p), 0, 0
-    while True:
-        at += int(math.log(1.0 - rng.random()) / log_q) + 1
-        if at > n:
-            return count
-        count += 1
 
 
 def normal_tail(z: float) -> float:

@@ -87,21 +87,21 @@ async def test_the_dry_run_reads_the_counters_and_changes_nothing(redis: Redis, 
 
 
 @pytest.mark.parametrize(
-    ("path", "code"),
+    "path",
     [
-        ("/bots/greeter/versions/9.9.9/resumable", 404),
-        ("/bots/nobody/versions/2.1.0/resumable", 404),
-        ("/bots/greeter/versions/not-a-version/resumable", 404),
+        "/bots/greeter/versions/9.9.9/resumable",
+        "/bots/nobody/versions/2.1.0/resumable",
+        "/bots/greeter/versions/not-a-version/resumable",
     ],
     ids=["unknown version", "unknown bot", "not a version"],
 )
-async def test_the_dry_run_of_what_is_not_there_is_refused(redis: Redis, tmp_path: Path, path: str, code: int) -> None:
+async def test_the_dry_run_of_what_is_not_there_is_refused(redis: Redis, tmp_path: Path, path: str) -> None:
     """An unknown version or bot, or what cannot be a version, is a 404 with a JSON error."""
     async with running_gateway(redis, settings=settings(tmp_path)) as gw:
         admin = Admin(gw.http)
         await admin.release(greeter_2())
         r = await admin.call("GET", path)
-        assert r.status_code == code, r.text
+        assert r.status_code == 404, r.text
         assert "error" in r.json()
 
 

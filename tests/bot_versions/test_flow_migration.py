@@ -8,17 +8,9 @@ from bot_versions.flow import FlowRuntime
 from bot_versions.runtime import Conversation, Reply
 from bot_versions.validation import load_version
 from tests.bot_versions.support import FakeCaller, activity
+from tests.gateway.greeters import greeter_2
 
-OLD = {
-    "bot": "greeter",
-    "version": "2.0.0",
-    "start": "ask_language",
-    "steps": {
-        "ask_language": {"ask": "Which language do you speak?", "save": "language", "next": "ask_name"},
-        "ask_name": {"ask": "What is your name?", "save": "name", "next": "greet"},
-        "greet": {"say": "Hello, {name}, from the {language} greeter 2.0.0"},
-    },
-}
+OLD = greeter_2()
 NEW_STEPS: dict[str, Any] = {
     "ask_language": {"ask": "Which language do you speak?", "save": "language", "next": "ask_first_name"},
     "ask_first_name": {"ask": "And your first name, {language} speaker?", "save": "first_name", "next": "greet"},

@@ -10,21 +10,14 @@ from redis.asyncio import Redis
 
 from middleware.keys import SessionKeys
 from middleware.session import Session
+from tests.admin.support import greeter
 
 Definition = dict[str, Any]
 
 
 def greeter_1(version: str = "1.0.0") -> Definition:
     """The seed's greeter: one question."""
-    return {
-        "bot": "greeter",
-        "version": version,
-        "start": "ask_name",
-        "steps": {
-            "ask_name": {"ask": "What is your name?", "save": "name", "next": "greet"},
-            "greet": {"say": "Hello, {name}, from the original bot"},
-        },
-    }
+    return greeter(version, "Hello, {name}, from the original bot")
 
 
 def greeter_2(version: str = "2.0.0", **extra: Any) -> Definition:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -13,12 +13,13 @@ from structlog.testing import capture_logs
 from bot_versions import keys
 from gateway.redis_connection import connect
 from gateway.settings import Settings
-from middleware.routing import BUCKETS, bucket
+from middleware.routing import BUCKETS
 from tests.admin.support import Admin, settings
+from tests.bot_versions.runtimes.support import turn_events
 from tests.clock import ManualClock
 from tests.gateway.greeters import greeter_1, greeter_2, greeter_21, payload, stored_session, transcript_rows
 from tests.redis_servers import RedisServer
-from tests.support import Gateway, running_gateway
+from tests.support import Gateway, running_gateway, user_in_bucket
 
 
 @asynccontextmanager
@@ -42,15 +43,6 @@ async def active(admin: Admin) -> dict[str, int]:
     """Active sessions per version, as GET /bots/{bot} reports them."""
     view = await admin.ok("GET", "/bots/greeter")
     return {v["version"]: v["active_sessions"] for v in view["versions"]}
-
-
-def turn_events(logs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return [e for e in logs if e.get("event") == "turn"]
-
-
-def user_in_bucket(low: int, high: int, not_: tuple[str, ...] = ()) -> str:
-    """A greeter user whose canary bucket is in [low, high)."""
-    return next(u for u in (f"user-{i}" for i in range(10_000)) if low <= bucket("greeter", u) < high and u not in not_)
 
 
 async def test_the_seed_story_a_user_mid_conversation_moves_to_the_version_that_resumes_theirs(

@@ -7,6 +7,7 @@ import pytest
 from bot_versions.model import InFlight, Status
 from bot_versions.state import BotState, Canary, Rollout, VersionMeta
 from middleware.routing import BUCKETS, Route, RouteReason, bucket, in_canary, newest_release, resumer, route
+from tests.support import user_in_bucket
 
 
 def meta(status: Status) -> VersionMeta:
@@ -41,12 +42,8 @@ def state(
     canary: Canary | None = None,
     pins: dict[str, str] | None = None,
 ) -> BotState:
-    return BotState(
-        bot="greeter",
-        versions={v: meta(s) for v, s in versions.items()},
-        rollout=Rollout(stable=stable, canary=canary),
-        pins=pins or {},
-    )
+    """A bot whose versions have a status and no `resumes` specifier."""
+    return resuming({v: (s, None) for v, s in versions.items()}, stable, canary, pins)
 
 
 def test_a_pin_wins_over_canary_and_stable_and_may_name_a_draft() -> None:
@@ -119,11 +116,6 @@ def resuming(
         rollout=Rollout(stable=stable, canary=canary),
         pins=pins or {},
     )
-
-
-def user_in_bucket(low: int, high: int) -> str:
-    """A user of greeter whose canary bucket is in [low, high)."""
-    return next(u for u in (f"user-{i}" for i in range(10_000)) if low <= bucket("greeter", u) < high)
 
 
 V2 = {"2.0.0": (P, None), "2.1.0": (P, ">=2.0,<2.1")}

@@ -23,25 +23,44 @@ Dash.api = (() => {
   // The gateway could not be reached (stopped, restarting, network down): the page says "reconnecting".
   class Offline extends Error {}
 
-  function token() {
+  // Whether a failed call is worth retrying after a pause: no answer at all, or 503 (the gateway's store is down).
+  function unreachable(error) {
+    return error instanceof Offline || (error instanceof ApiError && error.status === 503);
+  }
+
+  // This tab's sessionStorage. Where storage is disabled every use of it throws: nothing is kept, so the token lasts
+  // as long as the page and the operator signs in again on each load.
+  function recalled(key) {
     try {
-      return sessionStorage.getItem(TOKEN_KEY);
+      return sessionStorage.getItem(key);
     } catch {
-      return null; // storage disabled: the operator signs in again on each load
+      return null;
     }
+  }
+
+  // Keep `value` under `key` (null: forget it).
+  function remember(key, value) {
+    try {
+      if (value === null) sessionStorage.removeItem(key);
+      else sessionStorage.setItem(key, value);
+    } catch {
+      // storage disabled: see above
+    }
+  }
+
+  // What `key` holds (null for nothing), read once: it is forgotten.
+  function takeRemembered(key) {
+    const value = recalled(key);
+    remember(key, null);
+    return value;
   }
 
   function setToken(value) {
-    try {
-      if (value === null) sessionStorage.removeItem(TOKEN_KEY);
-      else sessionStorage.setItem(TOKEN_KEY, value);
-    } catch {
-      // storage disabled: the token lasts as long as this page
-    }
+    remember(TOKEN_KEY, value);
     memory = value;
   }
 
-  let memory = token();
+  let memory = recalled(TOKEN_KEY);
 
   // One call of the admin API. `body` is sent as JSON, or as is (a string) with `contentType`; `ifMatch` sends
   // If-Match. Resolves to {data, etag, status}; rejects with ApiError or Offline.
@@ -103,5 +122,8 @@ Dash.api = (() => {
       .map((d) => (d.path ? `${d.path}: ${d.message}` : String(d.message)));
   }
 
-  return { ApiError, Offline, call, segment, botPath, problems, token: () => memory, setToken };
+  return {
+    ApiError, Offline, unreachable, call, segment, botPath, problems,
+    token: () => memory, setToken, remember, takeRemembered,
+  };
 })();

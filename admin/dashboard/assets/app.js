@@ -7,7 +7,7 @@ window.Dash = window.Dash || {};
 
 Dash.app = (() => {
   const { setText, clock } = Dash.dom;
-  const { call, ApiError, Offline } = Dash.api;
+  const { call, ApiError, Offline, unreachable } = Dash.api;
   const REFRESH_MS = 3000;
   const BACKOFF_MS = [1000, 2000, 4000, 8000];
   const SIGNED_OUT_KEY = "botgate:signed-out-because";
@@ -63,6 +63,11 @@ Dash.app = (() => {
     return current;
   }
 
+  // The pause before the next try after `n` failed ones in a row: growing, then steady at the longest.
+  function backoff(n) {
+    return BACKOFF_MS[Math.min(n, BACKOFF_MS.length - 1)];
+  }
+
   function viewRefresh() {
     return route().name === "bot" ? Dash.bot.refresh() : Dash.bots.refresh();
   }
@@ -99,12 +104,11 @@ Dash.app = (() => {
 
   // What a failed refresh means to the operator; the pause before the next one (null: stop).
   function failed(error) {
-    const unavailable = error instanceof ApiError && error.status === 503;
-    if (error instanceof Offline || unavailable) {
-      const delay = BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)];
+    if (unreachable(error)) {
+      const delay = backoff(failures);
       failures += 1;
       setConnection("reconnecting", "Reconnecting…");
-      const why = unavailable ? "The gateway's store is not answering" : "Can't reach the gateway";
+      const why = error instanceof ApiError ? "The gateway's store is not answering" : "Can't reach the gateway";
       const since = lastGood ? ` The figures shown are from ${clock(lastGood)}.` : "";
       showBanner(`${why}; trying again in ${Math.round(delay / 1000)} s.${since}`, "error");
       return delay;
@@ -120,10 +124,6 @@ Dash.app = (() => {
     console.error(error); // a bug in this page: say so where tests and developers look
     showBanner(`The page failed to show the figures: ${error.message}`, "error");
     return REFRESH_MS;
-  }
-
-  function refreshNow() {
-    refresh();
   }
 
   function become(whoami) {
@@ -151,29 +151,19 @@ Dash.app = (() => {
   function signOut(message) {
     clearTimeout(timer);
     Dash.api.setToken(null);
-    try {
-      if (message) sessionStorage.setItem(SIGNED_OUT_KEY, message);
-    } catch {
-      // storage disabled: the sign-in form shows no reason
-    }
+    if (message) Dash.api.remember(SIGNED_OUT_KEY, message); // storage disabled: the sign-in form shows no reason
     location.reload(); // a clean page: nothing of the last token's figures stays on screen
   }
 
   async function start(attempt = 0) {
-    let reason = null;
-    try {
-      reason = sessionStorage.getItem(SIGNED_OUT_KEY);
-      sessionStorage.removeItem(SIGNED_OUT_KEY);
-    } catch {
-      reason = null;
-    }
+    const reason = Dash.api.takeRemembered(SIGNED_OUT_KEY);
     if (!Dash.api.token()) return showSignIn(reason);
     try {
       become((await call("GET", "/whoami")).data);
     } catch (error) {
-      if (error instanceof Offline || (error instanceof ApiError && error.status === 503)) {
+      if (unreachable(error)) {
         setConnection("reconnecting", "Reconnecting…");
-        setTimeout(() => start(attempt + 1), BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
+        setTimeout(() => start(attempt + 1), backoff(attempt));
       } else {
         Dash.api.setToken(null);
         showSignIn(error.status === 401 ? "This gateway no longer accepts the token; sign in again." : error.message);
@@ -217,5 +207,5 @@ Dash.app = (() => {
 
   start();
 
-  return { refreshNow };
+  return { refreshNow: refresh };
 })();

@@ -6,7 +6,7 @@
 window.Dash = window.Dash || {};
 
 Dash.bot = (() => {
-  const { h, setText, setTime, syncRows, replaceIfChanged, badge, time, number } = Dash.dom;
+  const { h, setText, setTime, syncRows, replaceIfChanged, badge, time, number, percent, canaryWords } = Dash.dom;
   const title = document.getElementById("bot-title");
   const summary = document.getElementById("bot-summary");
   const versionsBody = document.querySelector("#versions-table tbody");
@@ -19,14 +19,10 @@ Dash.bot = (() => {
   const windowSelect = document.getElementById("health-window");
 
   // What the page knows of the bot now: controls.js reads it (the rollout's ETag, active sessions per version).
-  const state = { bot: null, view: null, rollout: null, etag: null, guardSupported: false };
+  const state = { bot: null, view: null, rollout: null, etag: null };
 
   function writable() {
     return document.body.dataset.writable === "true";
-  }
-
-  function canaryWords(canary) {
-    return canary ? `${canary.version} at ${number(canary.percent)} %` : "none";
   }
 
   function guardWords(guard) {
@@ -40,7 +36,7 @@ Dash.bot = (() => {
   function routedAs(view, version) {
     const parts = [];
     if (view.serving.stable === version) parts.push("stable");
-    if (view.serving.canary && view.serving.canary.version === version) parts.push(`canary ${number(view.serving.canary.percent)} %`);
+    if (view.serving.canary && view.serving.canary.version === version) parts.push(`canary ${percent(view.serving.canary.percent)}`);
     const pinned = Object.values(view.pins).filter((v) => v === version).length;
     if (pinned) parts.push(`${pinned} pinned`);
     return parts.join(", ") || "—";
@@ -84,10 +80,9 @@ Dash.bot = (() => {
   function renderProgression(canary) {
     if (!canary || !Array.isArray(canary.steps)) return [];
     const list = h("ol", { className: "steps", attrs: { "aria-label": "Canary steps" } });
-    let current = canary.steps.findIndex((s) => s >= canary.percent);
-    if (current < 0) current = canary.steps.length - 1;
+    const current = Dash.bots.stepIndex(canary);
     canary.steps.forEach((step, i) => {
-      const item = h("li", { text: `${number(step)} %${i === current ? " (now)" : ""}` });
+      const item = h("li", { text: `${percent(step)}${i === current ? " (now)" : ""}` });
       if (i < current) item.className = "done";
       if (i === current) item.setAttribute("aria-current", "step");
       list.append(item);
@@ -95,7 +90,7 @@ Dash.bot = (() => {
     const out = [h("p", { className: "muted", text: "Progression" }), list];
     if (canary.since && canary.hold) {
       const next = new Date(Date.parse(canary.since) + canary.hold * 1000).toISOString();
-      const what = current >= canary.steps.length - 1 ? "Promoted to stable" : `Next step (${number(canary.steps[current + 1])} %)`;
+      const what = current >= canary.steps.length - 1 ? "Promoted to stable" : `Next step (${percent(canary.steps[current + 1])})`;
       out.push(h("p", {}, `${what} at `, time(next), ` if the guard passes (hold ${Math.round(canary.hold / 60)} min).`));
     }
     return out;
@@ -233,7 +228,7 @@ Dash.bot = (() => {
     if (bot !== state.bot) return; // the operator went to another bot meanwhile
     const view = viewAnswer.data;
     const rollout = rolloutAnswer.data;
-    Object.assign(state, { view, rollout, etag: rolloutAnswer.etag, guardSupported: "last_guard" in rollout });
+    Object.assign(state, { view, rollout, etag: rolloutAnswer.etag });
 
     setText(summary, `Serving: stable ${view.serving.stable || "none"}, canary ${canaryWords(view.serving.canary)}.`);
     syncRows(versionsBody, view.versions, (v) => v.version, buildVersion, updateVersion);
@@ -245,7 +240,7 @@ Dash.bot = (() => {
     pinsEmpty.hidden = pins.length > 0;
     const audit = auditKeys(auditAnswer.data.entries);
     syncRows(auditBody, audit, (a) => a.key, buildAudit, (row, a) => updateAudit(row, a.entry));
-    Dash.health.update(healthAnswer.data, view, rollout);
+    Dash.health.update(healthAnswer.data, rollout);
     Dash.controls.update(state);
   }
 

@@ -4,9 +4,16 @@
 window.Dash = window.Dash || {};
 
 Dash.bots = (() => {
-  const { h, setText, syncRows } = Dash.dom;
+  const { h, setText, syncRows, canaryWords } = Dash.dom;
   const tbody = document.querySelector("#bots-table tbody");
   const empty = document.getElementById("bots-empty");
+
+  // The step a canary with steps is on (0-based): the first at or above its percent, else the last. bot.js uses
+  // it too, so the list and the bot's page never disagree.
+  function stepIndex(canary) {
+    const at = canary.steps.findIndex((s) => s >= canary.percent);
+    return at < 0 ? canary.steps.length - 1 : at;
+  }
 
   // What a canary is doing, in words: its guard and where it is on its steps, and the guard's last action.
   function guardState(rollout) {
@@ -14,18 +21,10 @@ Dash.bots = (() => {
     const last = rollout && rollout.last_guard;
     const parts = [];
     if (canary && canary.guard) parts.push("guarded");
-    if (canary && Array.isArray(canary.steps)) {
-      const at = canary.steps.findIndex((s) => s >= canary.percent);
-      parts.push(`step ${at < 0 ? canary.steps.length : at + 1} of ${canary.steps.length}`);
-    }
+    if (canary && Array.isArray(canary.steps)) parts.push(`step ${stepIndex(canary) + 1} of ${canary.steps.length}`);
     if (canary && !parts.length) parts.push("no guard");
     if (last && last.action) parts.push(`last: ${last.action}`);
     return parts.join(" · ") || "—";
-  }
-
-  function canaryText(bot) {
-    const canary = bot.serving.canary;
-    return canary ? `${canary.version} at ${Dash.dom.number(canary.percent)} %` : "none";
   }
 
   function build(bot) {
@@ -46,7 +45,7 @@ Dash.bots = (() => {
     const [name, stable, canary, guard, active, versions] = row.cells;
     setText(name.firstChild, bot.bot);
     setText(stable, bot.serving.stable || "none published");
-    setText(canary, canaryText(bot));
+    setText(canary, canaryWords(bot.serving.canary));
     setText(guard, guardState(bot.rollout));
     setText(active, Dash.dom.count(bot.versions.reduce((sum, v) => sum + v.active_sessions, 0)));
     setText(versions, Dash.dom.count(bot.versions.length));
@@ -58,5 +57,5 @@ Dash.bots = (() => {
     empty.hidden = data.bots.length > 0;
   }
 
-  return { refresh, guardState };
+  return { refresh, stepIndex };
 })();

@@ -101,5 +101,5 @@ Dash.charts = (() => {
     }
   }
 
-  return { VersionChart, styleOf };
+  return { VersionChart };
 })();

@@ -6,7 +6,7 @@
 window.Dash = window.Dash || {};
 
 Dash.controls = (() => {
-  const { h, setText } = Dash.dom;
+  const { h, setText, replaceIfChanged } = Dash.dom;
   const { call, botPath, segment, ApiError, Offline, problems } = Dash.api;
   const dialog = document.getElementById("confirm");
   const dialogTitle = document.getElementById("confirm-title");
@@ -185,12 +185,9 @@ Dash.controls = (() => {
 
   function fillPinVersions(view) {
     const pinnable = view.versions.filter((v) => v.status !== "unpublished").map((v) => v.version);
-    const signature = pinnable.join(",");
-    if (pinVersion.dataset.signature === signature) return;
-    pinVersion.dataset.signature = signature;
     const chosen = pinVersion.value;
-    pinVersion.replaceChildren(...pinnable.map((v) => h("option", { value: v, text: v })));
-    if (pinnable.includes(chosen)) pinVersion.value = chosen;
+    replaceIfChanged(pinVersion, pinnable.join(","), () => pinnable.map((v) => h("option", { value: v, text: v })));
+    if (pinVersion.value !== chosen && pinnable.includes(chosen)) pinVersion.value = chosen; // kept across a rebuild
   }
 
   function update(state) {

@@ -98,6 +98,16 @@ Dash.dom = (() => {
     return n === null || n === undefined ? "—" : DECIMAL.format(n);
   }
 
+  // A percent 0-100 as the page writes it everywhere: "12.5 %".
+  function percent(n) {
+    return `${number(n)} %`;
+  }
+
+  // A canary in words: "2.1.0 at 10 %", "none" for no canary.
+  function canaryWords(canary) {
+    return canary ? `${canary.version} at ${percent(canary.percent)}` : "none";
+  }
+
   // A rate 0-1 as a percentage with one decimal, "—" for null (nothing to divide by yet).
   function rate(r) {
     return r === null || r === undefined ? "—" : `${(r * 100).toFixed(1)} %`;
@@ -107,5 +117,7 @@ Dash.dom = (() => {
     return h("span", { className: "badge", dataset: { status }, text: text || status });
   }
 
-  return { h, setText, setAttr, replaceIfChanged, syncRows, setTime, time, clock, count, number, rate, badge };
+  return {
+    h, setText, setAttr, replaceIfChanged, syncRows, setTime, time, clock, count, number, percent, canaryWords, rate, badge,
+  };
 })();

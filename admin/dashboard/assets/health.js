@@ -60,7 +60,7 @@ Dash.health = (() => {
     };
   }
 
-  function update(health, view, rollout) {
+  function update(health, rollout) {
     const versions = health.versions;
     const any = Object.values(versions)[0];
     const times = any ? any.series.map((p) => p.t) : [];
@@ -70,5 +70,5 @@ Dash.health = (() => {
     syncRows(tbody, Object.entries(versions), ([v]) => v, build, updater(rollout));
   }
 
-  return { update, charts };
+  return { update };
 })();

@@ -7,39 +7,34 @@
 window.Dash = window.Dash || {};
 
 Dash.rollout = (() => {
-  const { h } = Dash.dom;
+  const { h, replaceIfChanged, canaryWords } = Dash.dom;
   const { call, botPath, ApiError } = Dash.api;
   const form = document.getElementById("rollout-form");
   const f = form.elements;
   const discard = document.getElementById("rollout-discard");
-  const guardBox = document.getElementById("guard-fields");
   const result = document.getElementById("rollout-outcome");
   const guardFields = ["max_error_rate_increase", "max_completion_drop", "min_conversations", "window"];
   const GUARD_DEFAULTS = { max_error_rate_increase: 0.02, max_completion_drop: 0.05, min_conversations: 100, window: 900 };
   let dirty = false;
   let etag = null; // of the rollout the form shows
-  let supported = false;
 
   function options(select, first, versions, chosen) {
     const names = versions.slice();
     if (chosen && !names.includes(chosen)) names.push(chosen); // named by the rollout but no longer published
-    const signature = JSON.stringify([first, names, versions]);
-    if (select.dataset.signature !== signature) { // rebuilt only when they change: an open drop-down stays open
-      select.dataset.signature = signature;
-      select.replaceChildren(h("option", { value: "", text: first }), ...names.map((v) => {
-        const published = versions.includes(v);
-        return h("option", { value: v, text: published ? v : `${v} (not published)` });
-      }));
-    }
+    // Rebuilt only when they change: an open drop-down stays open.
+    replaceIfChanged(select, JSON.stringify([first, names, versions]), () => [
+      h("option", { value: "", text: first }),
+      ...names.map((v) => h("option", { value: v, text: versions.includes(v) ? v : `${v} (not published)` })),
+    ]);
     if (select.value !== (chosen || "")) select.value = chosen || "";
   }
 
   function setGuardEnabled() {
-    const on = supported && f.guard.checked && !!f.canary.value;
+    const on = f.guard.checked && !!f.canary.value;
     for (const name of guardFields) f[name].disabled = !on;
-    f.guard.disabled = !supported || !f.canary.value;
-    f.steps.disabled = !supported || !f.canary.value;
-    f.hold.disabled = !supported || !f.canary.value || !f.steps.value.trim();
+    f.guard.disabled = !f.canary.value;
+    f.steps.disabled = !f.canary.value;
+    f.hold.disabled = !f.canary.value || !f.steps.value.trim();
     f.percent.disabled = !f.canary.value;
   }
 
@@ -55,7 +50,6 @@ Dash.rollout = (() => {
     for (const name of guardFields) f[name].value = (guard || GUARD_DEFAULTS)[name];
     f.steps.value = canary && Array.isArray(canary.steps) ? canary.steps.join(", ") : "";
     f.hold.value = canary && canary.hold ? canary.hold : "";
-    guardBox.hidden = !supported; // a gateway without canary guards: no such fields at all
     etag = tag;
     dirty = false;
     discard.hidden = true;
@@ -76,28 +70,26 @@ Dash.rollout = (() => {
     return text.trim() !== "" && Number.isFinite(n) ? n : text; // not a number: sent as is, the gateway says why
   }
 
-  // The PUT body. Guard, steps and hold are sent only to a gateway that knows them (its rollout has last_guard).
+  // The PUT body: the rollout the form asks for (a canary's guard and steps null when the form has none).
   function body() {
     const out = { stable: f.stable.value || null, canary: null };
     if (!f.canary.value) return out;
     const canary = { version: f.canary.value, percent: numberOr(f.percent.value) };
-    if (supported) {
-      canary.guard = null;
-      if (f.guard.checked) {
-        canary.guard = {};
-        for (const name of guardFields) if (f[name].value.trim() !== "") canary.guard[name] = numberOr(f[name].value);
-      }
-      const steps = f.steps.value.split(/[\s,]+/).filter(Boolean).map(numberOr);
-      canary.steps = steps.length ? steps : null;
-      if (steps.length && f.hold.value.trim() !== "") canary.hold = numberOr(f.hold.value);
+    canary.guard = null;
+    if (f.guard.checked) {
+      canary.guard = {};
+      for (const name of guardFields) if (f[name].value.trim() !== "") canary.guard[name] = numberOr(f[name].value);
     }
+    const steps = f.steps.value.split(/[\s,]+/).filter(Boolean).map(numberOr);
+    canary.steps = steps.length ? steps : null;
+    if (steps.length && f.hold.value.trim() !== "") canary.hold = numberOr(f.hold.value);
     out.canary = canary;
     return out;
   }
 
   function saved(rollout) {
     const c = rollout.canary;
-    return `Saved: stable ${rollout.stable || "automatic"}, ${c ? `canary ${c.version} at ${Dash.dom.number(c.percent)} %` : "no canary"}.`;
+    return `Saved: stable ${rollout.stable || "automatic"}, ${c ? `canary ${canaryWords(c)}` : "no canary"}.`;
   }
 
   async function submit(event) {
@@ -106,18 +98,17 @@ Dash.rollout = (() => {
     const state = Dash.bot.state;
     button.disabled = true;
     try {
-      // No ETag (a gateway without conditional rollouts): no If-Match, the change applies to what is stored.
-      const answer = await call("PUT", botPath(state.bot, "rollout"), { body: body(), ifMatch: etag || undefined });
+      // Before the form was first filled there is no ETag: no If-Match, the change applies to what is stored.
+      const answer = await call("PUT", botPath(state.bot, "rollout"), { body: body(), ifMatch: etag });
       Dash.controls.outcome(result, "ok", saved(answer.data));
       dirty = false; // the next refresh fills the form with what is stored now
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) {
-        const current = error.details && error.details.rollout;
         Dash.controls.outcome(result, "error",
           "Not saved: someone else changed the rollout after this form was filled, and nothing was overwritten. " +
           "The form now shows the rollout as it is; make your change again if it still applies.");
-        if (current) fill(state, current, error.etag || (error.details && error.details.etag) || null);
-        else dirty = false;
+        // The gateway's 412 always holds the rollout as stored now (details.rollout) and its tag (ETag).
+        fill(state, error.details.rollout, error.etag);
       } else {
         Dash.controls.failure(result, error, "the change");
       }
@@ -128,7 +119,6 @@ Dash.rollout = (() => {
   }
 
   function update(state) {
-    supported = state.guardSupported;
     if (!dirty) fill(state, state.rollout, state.etag);
   }
 

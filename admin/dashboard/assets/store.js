@@ -66,5 +66,5 @@ Dash.store = (() => {
 
   for (const holder of document.querySelectorAll("[data-store-form]")) mount(holder);
 
-  return { topLevel };
+  return {}; // the forms wire themselves up: nothing for other files to call
 })();

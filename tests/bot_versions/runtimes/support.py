@@ -38,7 +38,7 @@ def definition(bot: str, version: str, runtime: str, **block: Any) -> dict[str, 
         "version": version,
         "runtime": runtime,
         runtime: block,
-        "messages": {"bot_error": f"Sorry, {bot} {version} is not answering."},
+        "messages": {"bot_error": bot_error_text(bot, version)},
     }
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import subprocess
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 
 from gateway.cli import main
 from tests.admin.support import RO, RW, as_yaml, greeter
+from tests.gateway.cli.conftest import Botgate
 from tests.processes import BOTGATE, ServerProcess, live_gateway
 from tests.redis_servers import RedisServer
 
@@ -30,34 +29,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
             yield gateway
     finally:
         server.stop()
-
-
-@dataclass
-class Run:
-    """What one command did: its exit code and output."""
-
-    code: int
-    out: str
-    err: str
-
-
-Botgate = Callable[..., Run]
-
-
-@pytest.fixture
-def botgate(live: ServerProcess, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Botgate:
-    """Run a `botgate` command in process against the live server; stdin is `stdin`."""
-    monkeypatch.delenv("BOTGATE_URL", raising=False)
-    monkeypatch.delenv("BOTGATE_TOKEN", raising=False)
-
-    def run(*args: str, token: str | None = RW, stdin: str = "") -> Run:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        argv = [*args, "--url", live.url, *(["--token", token] if token else [])]
-        code = main(argv)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 def definition_file(tmp_path: Path, document: dict[str, object]) -> str:

@@ -3,7 +3,6 @@ overwrite of a change it has not seen."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.cli import main
 from gateway.cli.client import GatewayClient
 from tests.admin.support import RW, bearer, greeter
 from tests.processes import ServerProcess, live_gateway
@@ -46,13 +44,6 @@ def api(live: ServerProcess) -> Iterator[httpx.Client]:
 
 
 @dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
 class Meddler:
     """Before each of the next `times` rollout PUTs the CLI sends, another operator changes the canary's guard."""
 
@@ -83,20 +74,6 @@ def meddler(api: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> Meddler:
 
     monkeypatch.setattr(GatewayClient, "admin", admin)
     return meddler
-
-
-@pytest.fixture
-def botgate(live: ServerProcess, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.delenv("BOTGATE_URL", raising=False)
-    monkeypatch.delenv("BOTGATE_TOKEN", raising=False)
-
-    def run(*args: str) -> Run:
-        monkeypatch.setattr("sys.stdin", io.StringIO(""))
-        code = main([*args, "--url", live.url, "--token", RW])
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 def test_guard_and_step_flags_set_the_canary_and_the_text_shows_them(botgate: Any, api: httpx.Client) -> None:

@@ -17,14 +17,18 @@ from admin.guard import LEASE_KEY, RolloutGuard
 from admin.guard_rule import Action
 from middleware.health import minute_of, window_health
 from middleware.keys import health
+from middleware.routing import bucket
 from tests.admin.support import Admin, greeter, settings
+from tests.bot_versions.runtimes.support import definition
 from tests.clock import ManualClock
-from tests.support import Gateway, running_gateway
+from tests.support import Gateway, running_gateway, user_in_bucket
+from tests.upstream.fixtures import RunningBot
 
 QUIET = dataclasses.replace(settings(), guard_interval_s=3600)  # the app's own loop stays asleep: tests call it
 GUARD = {"max_error_rate_increase": 0.02, "max_completion_drop": 0.05, "min_conversations": 100, "window": 900}
 STABLE = {"started": 1000, "turns": 9900, "errors": 100, "completed": 800, "reset": 200}  # 1% errors, 80% completed
 SICK = {"started": 200, "turns": 920, "errors": 80, "completed": 160, "reset": 40}  # 8% errors
+TOO_FEW_TO_JUDGE = {"started": 40, "turns": 120, "errors": 50, "completed": 30, "reset": 10}  # 42% errors
 HEALTHY = {"started": 200, "turns": 990, "errors": 10, "completed": 160, "reset": 40}  # as stable
 ROLLOUT = "/bots/greeter/rollout"
 
@@ -82,6 +86,40 @@ async def test_a_canary_with_a_clear_error_regression_is_rolled_back(redis: Redi
         assert (await gw.chat("greeter", "bob").send("hi"))["version"] == "2.0.0"
 
 
+async def test_an_http_canary_whose_turns_fail_is_rolled_back_by_the_health_its_turns_wrote(
+    redis: Redis, clock: ManualClock, http_test_bot: RunningBot
+) -> None:
+    """No counts written by hand: half the users meet a canary whose bot answers 500, the gateway counts those
+    turns as errors of 2.1.0, the guard reads them and rolls the canary back; new conversations go to stable."""
+    allowed = dataclasses.replace(QUIET, upstream_hosts=frozenset({"127.0.0.1"}))
+    async with running_gateway(redis, clock, settings=allowed) as gw:
+        admin = Admin(gw.http)
+        failing = http_test_bot.url + "/status/500"  # the test bot answers every turn there with a 500
+        await admin.release(definition("greeter", "2.1.0", "http", url=failing, timeout=2))
+        body = guarded(50)
+        body["canary"]["guard"] = {**GUARD, "min_conversations": 20}
+        await admin.ok("PUT", ROLLOUT, json=body)
+        statuses: dict[str, list[int]] = {"2.1.0": [], "2.0.0": []}
+        for i in range(80):
+            user = f"u{i}"
+            side = "2.1.0" if bucket("greeter", user) < 5000 else "2.0.0"
+            for text in ("hi", "Ada"):
+                answer = await gw.http.post("/v1/bots/greeter/messages", json={"user": user, "text": text})
+                statuses[side].append(answer.status_code)
+        assert set(statuses["2.1.0"]) == {502} and set(statuses["2.0.0"]) == {200}
+        assert min(len(v) for v in statuses.values()) >= 2 * 20  # each side past the guard's minimum
+        await gw.services.store.flush()  # health waits up to a second in the process otherwise
+
+        changes = await the_guard(gw).evaluate_once(clock())
+
+        assert [(c.bot, c.decision.action) for c in changes] == [("greeter", Action.ROLLBACK)]
+        rollout = await admin.ok("GET", ROLLOUT)
+        assert (rollout["canary"], rollout["last_guard"]["figures"]["rule"]) == (None, "error_rate")
+        counted = rollout["last_guard"]["figures"]["canary"]
+        assert (counted["turns"], counted["errors"]) == (len(statuses["2.1.0"]), len(statuses["2.1.0"]))
+        assert (await gw.chat("greeter", user_in_bucket(0, 5000)).send("hi"))["version"] == "2.0.0"
+
+
 async def test_a_healthy_canary_advances_at_each_hold_and_is_then_promoted(redis: Redis, clock: ManualClock) -> None:
     """5% -> 25% -> 50% -> 100% one hold apart, then stable; each step an audit entry by the guard."""
     async with running_gateway(redis, clock, settings=QUIET) as gw:
@@ -111,12 +149,13 @@ async def test_a_healthy_canary_advances_at_each_hold_and_is_then_promoted(redis
 
 
 async def test_too_few_conversations_change_nothing(redis: Redis, clock: ManualClock) -> None:
-    """A sick canary with 99 conversations is neither rolled back nor advanced, however long it has held."""
+    """A sick canary (50 of 120 turns failed) with 90 conversations to count (started, plus failed turns: under the
+    minimum of 100) is neither rolled back nor advanced, however long it has held."""
     async with running_gateway(redis, clock, settings=QUIET) as gw:
         admin = await canary_on(gw, 5, steps=[5, 25], hold=60)
         before = await admin.call("GET", ROLLOUT)
         clock.advance(600)
-        await fill(redis, clock(), {"2.1.0": {**SICK, "started": 99, "errors": 0}, "2.0.0": STABLE})
+        await fill(redis, clock(), {"2.1.0": TOO_FEW_TO_JUDGE, "2.0.0": STABLE})
         assert await the_guard(gw).evaluate_once(clock()) == []
         after = await admin.call("GET", ROLLOUT)
         assert after.headers["ETag"] == before.headers["ETag"]

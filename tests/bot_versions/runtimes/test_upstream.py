@@ -146,16 +146,17 @@ VALID = [
     ({"replies": [{"text": "hi"}], "state": {"n": 1}, "done": True}, TurnResult([Reply("hi")], {"n": 1}, True)),
     ({"replies": [{"text": "Size?", "choices": ["S", "L"]}]}, TurnResult([Reply("Size?", ("S", "L"))], {}, False)),
     ({"replies": [{"text": "", "extra": 1}], "unknown": [1]}, TurnResult([Reply("")], {}, False)),
-    ({"replies": [], "state": {"blob": "x" * (MAX_STATE_BYTES - 11)}}, None),  # exactly the limit
+    (  # exactly the limit
+        {"replies": [], "state": {"blob": "x" * (MAX_STATE_BYTES - 11)}},
+        TurnResult([], {"blob": "x" * (MAX_STATE_BYTES - 11)}, False),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("answer", "expected"), VALID)
-def test_answers_of_the_right_shape_are_read(answer: dict[str, Any], expected: TurnResult | None) -> None:
+def test_answers_of_the_right_shape_are_read(answer: dict[str, Any], expected: TurnResult) -> None:
     """Replies with optional choices, a state (default {}), done (default false); unknown keys ignored."""
-    result = turn_result(answer, "shop 1.0.0")
-    if expected is not None:
-        assert result == expected
+    assert turn_result(answer, "shop 1.0.0") == expected
 
 
 @pytest.mark.parametrize(

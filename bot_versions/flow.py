@@ -183,9 +183,10 @@ class FlowRuntime:
     async def _run(self, name: str | None, payload: dict[str, Any], activity: Activity) -> TurnResult:
         replies: list[Reply] = []
         values = _values(payload, activity)
+        failed_calls = 0
         for _ in range(MAX_STEPS_PER_TURN):
             if name is None:
-                return TurnResult(replies, {}, done=True)
+                return TurnResult(replies, {}, done=True, failed_calls=failed_calls)
             step = self._steps[name]
             if isinstance(step, Say):
                 _said(replies, Reply(_render(step.text, values)))
@@ -193,7 +194,8 @@ class FlowRuntime:
             elif isinstance(step, Ask):
                 prompt = _render(step.question, values)
                 _said(replies, Reply(prompt, step.labels))
-                return TurnResult(replies, {"step": name, "payload": payload, "prompt": prompt}, done=False)
+                state = {"step": name, "payload": payload, "prompt": prompt}
+                return TurnResult(replies, state, done=False, failed_calls=failed_calls)
             elif isinstance(step, Branch):
                 name = _choose(step, values)
             else:
@@ -206,6 +208,7 @@ class FlowRuntime:
                         str(exc) if isinstance(exc, CallFailed) else f"the URL would pass {MAX_URL_CHARS} characters"
                     )
                     log.warning("call_failed", bot=self._bot, version=self._version, step=name, reason=reason)
+                    failed_calls += 1
                     if step.on_error is None:
                         _said(replies, Reply(CALL_APOLOGY))
                     name = step.on_error
@@ -214,7 +217,7 @@ class FlowRuntime:
                     payload[step.save] = result
                 name = step.next
         _said(replies, Reply(RUNAWAY_APOLOGY))
-        return TurnResult(replies, {}, done=True)
+        return TurnResult(replies, {}, done=True, failed_calls=failed_calls)
 
 
 def _render(template: Template, values: Mapping[str, Any]) -> str:

@@ -52,6 +52,7 @@ class TurnResult:
     replies: list[Reply]
     state: State = field(default_factory=dict)
     done: bool = False
+    failed_calls: int = 0  # calls to other services that failed and that the bot handled (flow `call` steps)
 
 
 @dataclass(frozen=True, slots=True)

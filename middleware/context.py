@@ -40,6 +40,7 @@ class TurnContext:
     notices: list[Reply] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     stored_response: dict[str, Any] | None = None  # a duplicate's first answer
+    failed_calls: int = 0  # the bot's calls to other services that failed this turn (and that it handled)
     saved: bool = False
 
     @property

@@ -96,6 +96,8 @@ class TurnRunner:
             labelled(metrics.TURN_SECONDS, a.bot, a.channel).observe(seconds)
             if failed:
                 labelled(metrics.BOT_ERRORS, a.bot, session.version, reason or "exception").inc()
+            if ctx.failed_calls:  # handled by the bot, so not a failed turn; but an operator alerts on it
+                labelled(metrics.BOT_ERRORS, a.bot, session.version, "call_failed").inc(ctx.failed_calls)
         if ctx.migration_failure is not None and ctx.resumer is not None:
             labelled(metrics.BOT_ERRORS, a.bot, ctx.resumer, ctx.migration_failure.reason).inc()
         counts: dict[str, int] = {}

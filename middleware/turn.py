@@ -85,6 +85,7 @@ class RunTurn:
         if problem is not None:
             raise BotFailed(f"{version.bot} {version.version} answered too much: {problem}", "reply_too_large")
         ctx.replies = [*ctx.notices, *result.replies]
+        ctx.failed_calls = result.failed_calls
         return session.evolve(
             state=result.state,
             status=SessionStatus.ENDED if result.done else session.status,

@@ -208,6 +208,17 @@ async def test_call_failure_without_on_error_apologises() -> None:
     assert (result.replies, result.state, result.done) == ([Reply(CALL_APOLOGY)], {}, True)
 
 
+async def test_a_turn_counts_the_calls_that_failed_and_were_handled() -> None:
+    """A failed call the flow handles leaves the turn a success that reports it (for /metrics); a call that works
+    reports none, and so does a turn with no call."""
+    failing = runtime(CALL_STEPS, FakeCaller(None))
+    state = (await failing.turn({}, activity("hi"))).state
+    assert (await failing.turn({}, activity("hi"))).failed_calls == 0  # asks the town: no call yet
+    assert (await failing.turn(state, activity("Paris"))).failed_calls == 1
+    working = runtime(CALL_STEPS, FakeCaller({"state": "Texas"}))
+    assert (await working.turn(state, activity("Austin"))).failed_calls == 0
+
+
 async def test_runaway_turn_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
     """A turn that runs more steps than the cap ends with an apology instead of running on."""
     monkeypatch.setattr(flow, "MAX_STEPS_PER_TURN", 2)

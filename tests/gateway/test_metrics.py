@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
-from tests.admin.support import settings
+from bot_versions.flow import CALL_APOLOGY
+from tests.admin.support import Admin, settings
 from tests.processes import ServerProcess, botgate_serve
-from tests.redis_servers import RedisServer
+from tests.redis_servers import RedisServer, free_port
 from tests.support import running_gateway
 
 
@@ -59,6 +61,35 @@ async def test_the_counters_count_the_turns_sent_and_unknown_bots_make_no_series
     labelled = {dict(labels).get("bot") for _, labels in after}
     assert not labelled & set(strangers)
     assert value(after, "botgate_active_sessions", bot="greeter", version="2.0.0") == 0
+
+
+async def test_a_failed_call_the_bot_handled_is_a_bot_error_of_its_version_and_not_a_failed_turn(
+    redis: Redis,
+) -> None:
+    """A `call` step to a host that refuses: the turn answers (the flow apologises), /metrics counts one
+    `call_failed` bot error of the version, and the turn itself is an ok turn."""
+    refusing = dataclasses.replace(settings(), call_hosts=frozenset({"127.0.0.1"}))
+    async with running_gateway(redis, settings=refusing) as gw:
+        await Admin(gw.http).release(
+            {
+                "bot": "caller",
+                "version": "1.0.0",
+                "start": "first",
+                "steps": {"first": {"call": {"url": f"http://127.0.0.1:{free_port()}/x", "timeout": 1}}},
+            }
+        )
+        before = samples((await gw.http.get("/metrics")).text)
+        answer = await gw.chat("caller", "metrics-c").send("hi")
+        after = samples((await gw.http.get("/metrics")).text)
+    assert answer["replies"] == [{"text": CALL_APOLOGY}]
+    labels = {"bot": "caller", "version": "1.0.0"}
+    assert (
+        value(after, "botgate_bot_errors_total", reason="call_failed", **labels)
+        - value(before, "botgate_bot_errors_total", reason="call_failed", **labels)
+        == 1
+    )
+    turns = value(after, "botgate_turns_total", channel="rest", outcome="ok", **labels)
+    assert turns - value(before, "botgate_turns_total", channel="rest", outcome="ok", **labels) == 1
 
 
 @pytest.fixture
